@@ -1,0 +1,176 @@
+"""The main job: ``make demo`` and ``make lab``.
+
+``python -m cloudstack_magic.demo`` starts the simulator on loopback, writes a ``cloudstack.ini``
+region for it (mode 0600, under ``build/``), executes ``notebooks/quickstart.ipynb`` with a real
+kernel (nbclient), writes the executed notebook and an HTML copy under ``build/``, prints a short
+summary and stops the simulator. ``--lab`` instead opens JupyterLab with the simulator running and
+the extension's configuration pointing at it, until Ctrl-C.
+
+The kernel finds its credentials the way a user's would: ``CLOUDSTACK_CONFIG`` names the written
+file. Nothing secret is typed into a notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NotebookRun", "execute_notebook", "main", "simulated_cloud"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_NOTEBOOK = PROJECT_ROOT / "notebooks" / "quickstart.ipynb"
+DEFAULT_BUILD = PROJECT_ROOT / "build"
+REGION = "simulator"
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """What executing one notebook produced."""
+
+    notebook: Path
+    executed: Path
+    html: Path | None
+    cells: int
+    errors: list[str]
+    seconds: float
+
+
+@contextmanager
+def simulated_cloud(build_dir: Path, *, vms: int = 300, job_seconds: float = 1.0,
+                    seed: int = 42) -> Iterator[dict[str, str]]:
+    """Run the simulator on a background thread and yield the environment a kernel needs.
+
+    The environment names a freshly written ``cloudstack.ini`` (0600) whose ``[simulator]``
+    region is the default; the file is removed when the block ends.
+    """
+    from ._config import write_region_file
+    from .simulator import SimulatorThread
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    config = build_dir / "cloudstack.ini"
+    with SimulatorThread(vms=vms, job_seconds=job_seconds, seed=seed) as sim:
+        write_region_file(config, REGION, sim.endpoint, sim.api_key, sim.secret_key)
+        env = {"CLOUDSTACK_CONFIG": str(config), "CLOUDSTACK_REGION": REGION}
+        try:
+            yield {**env, "_endpoint": sim.endpoint}
+        finally:
+            config.unlink(missing_ok=True)
+
+
+def execute_notebook(notebook: Path, build_dir: Path, env: Mapping[str, str], *,
+                     timeout: int = 120, html: bool = True) -> NotebookRun:
+    """Execute ``notebook`` with a real kernel whose environment includes ``env``.
+
+    The executed copy (and an HTML rendering) go to ``build_dir``. Cell errors are collected,
+    not raised, so the summary can list them all.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    started = time.perf_counter()
+    with _environment(env):
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(notebook.parent)}})
+        client.execute()
+    seconds = time.perf_counter() - started
+    errors = [
+        f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
+        for index, cell in enumerate(nb.cells)
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    build_dir.mkdir(parents=True, exist_ok=True)
+    executed = build_dir / notebook.name
+    nbformat.write(nb, executed)
+    html_path = None
+    if html:
+        from nbconvert import HTMLExporter
+
+        body, _ = HTMLExporter().from_notebook_node(nb)
+        html_path = executed.with_suffix(".html")
+        html_path.write_text(body, encoding="utf-8")
+    cells = sum(1 for cell in nb.cells if cell.cell_type == "code")
+    return NotebookRun(notebook, executed, html_path, cells, errors, seconds)
+
+
+@contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    # The kernel inherits this process's environment; private keys (leading "_") stay out.
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: v for k, v in env.items() if not k.startswith("_")})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    print(f"starting the simulator ({args.vms} VMs) …", flush=True)
+    with simulated_cloud(args.build, vms=args.vms) as env:
+        print(f"simulator ready at {env['_endpoint']}", flush=True)
+        runs = []
+        for notebook in args.notebooks:
+            print(f"executing {_relative(notebook)} …", flush=True)
+            runs.append(execute_notebook(notebook, args.build, env))
+    failed = False
+    for run in runs:
+        status = "ok" if not run.errors else f"{len(run.errors)} failing cell(s)"
+        print(f"{_relative(run.notebook)}: {run.cells} code cells in {run.seconds:.1f} s — {status}")
+        print(f"  executed notebook: {_relative(run.executed)}")
+        if run.html:
+            print(f"  HTML copy:         {_relative(run.html)}")
+        for error in run.errors:
+            print(f"  {error}")
+        failed = failed or bool(run.errors)
+    print("simulator stopped")
+    return 1 if failed else 0
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    with simulated_cloud(args.build, vms=args.vms) as env:
+        print(f"simulator ready at {env['_endpoint']}; opening JupyterLab (Ctrl-C stops both)")
+        lab_env = {**os.environ, **{k: v for k, v in env.items() if not k.startswith("_")}}
+        command = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
+                   f"--ServerApp.root_dir={PROJECT_ROOT / 'notebooks'}"]
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        try:
+            return subprocess.call(command, env=lab_env)
+        except KeyboardInterrupt:
+            return 0
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cloudstack_magic.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path, default=[DEFAULT_NOTEBOOK],
+                        help="notebooks to execute (default: notebooks/quickstart.ipynb)")
+    parser.add_argument("--lab", action="store_true", help="open JupyterLab instead")
+    parser.add_argument("--vms", type=int, default=300, help="VMs in the simulated cloud")
+    parser.add_argument("--build", type=Path, default=DEFAULT_BUILD, help="output folder")
+    args: Any = parser.parse_args(argv)
+    return _run_lab(args) if args.lab else _run_demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
