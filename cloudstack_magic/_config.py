@@ -1,0 +1,396 @@
+"""Regions: which CloudStack endpoint to call and with which keys, read like ``cs`` reads them.
+
+A :class:`Region` comes from one of three places; the rules follow ``cs`` 5.2's ``read_config``
+(exoscale/cs) so an existing ``cs`` setup works unchanged:
+
+1. **Environment** – ``CLOUDSTACK_ENDPOINT``, ``CLOUDSTACK_KEY``, ``CLOUDSTACK_SECRET`` and the
+   optional ``CLOUDSTACK_TIMEOUT``, ``_VERIFY``, ``_CERT``, ``_CERT_KEY``, ``_METHOD``, ``_RETRY``,
+   ``_EXPIRATION``, ``_POLL_INTERVAL``, ``_JOB_TIMEOUT``, ``_DANGEROUS_NO_TLS_VERIFY``. As in ``cs``,
+   when ``CLOUDSTACK_ENDPOINT`` is set the environment *is* the default region (named
+   ``"environment"``) and no file is read for it, unless ``CLOUDSTACK_OVERRIDES`` is set.
+2. **cloudstack.ini** – ``~/.cloudstack.ini``, then ``./cloudstack.ini``, then
+   ``$CLOUDSTACK_CONFIG``; later files override earlier ones key by key (one ``ConfigParser``
+   reads them all, ``%`` interpolation included, as in ``cs``). Each section is a region. Keys a
+   section leaves out are taken from the environment variables above, and keys named in
+   ``CLOUDSTACK_OVERRIDES`` (e.g. ``"key secret"``) take the environment's value over the file's,
+   exactly as ``cs`` merges them. Empty values count as missing; unknown keys are ignored.
+3. **CloudMonkey** – ``~/.cmk/config``: core settings (top-level keys, ``[core]`` or
+   ``[DEFAULT]``: ``profile``, ``timeout``, ``verifycert``, ``postrequest``) and one section per
+   profile (``url``, ``apikey``, ``secretkey``; ``timeout``/``verifycert``/``postrequest`` there
+   override the core ones). Profiles without ``apikey``/``secretkey`` (password login) are not
+   listed. A cloudstack.ini section wins over a profile of the same name.
+
+Default region: ``"environment"`` when ``CLOUDSTACK_ENDPOINT`` is set (see 1), else
+``$CLOUDSTACK_REGION``, else ``[cloudstack]`` if a cloudstack.ini has it, else CloudMonkey's
+active ``profile``. ``cs`` has no ``default`` key, so neither do we. One deliberate difference:
+``cs`` keeps using the environment even when a region is named explicitly; here an explicit
+name always loads that region (``"environment"`` names the environment variables).
+
+``Region.options`` uses the client's option names: ``timeout``, ``verify``, ``cert``,
+``cert_key``, ``retries`` (cs ``retry``), ``expires_in`` (cs ``expiration``; a negative value
+gives ``signature_version=None`` instead, as cs then sends no ``expires``),
+``async_poll_latency`` (cs ``poll_interval``), ``job_timeout``, ``method`` and ``headers`` (cs
+``header_*`` keys). Only what the config sets is there; the client's defaults fill the rest.
+Every problem raises :class:`ConfigError` on one line naming the file, section and key, and
+never quoting a key, secret or header value.
+"""
+
+from __future__ import annotations
+
+import configparser
+import difflib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._config_sources import (
+    CMK_KEYS,
+    CS_KEYS,
+    ENV_PREFIX,
+    ENVIRONMENT_REGION,
+    Raw,
+    Sources,
+    expand,
+    parse,
+    read_sources,
+    show,
+)
+from ._errors import ConfigError
+
+__all__ = [
+    "ENVIRONMENT_REGION",
+    "Region",
+    "default_region_name",
+    "list_regions",
+    "load_region",
+    "write_region_file",
+]
+
+DEFAULT_SECTION = "cloudstack"
+REQUIRED_KEYS = ("endpoint", "key", "secret")
+_TRUE = ("y", "yes", "t", "true", "on", "1")  # cs's strtobool words
+_FALSE = ("n", "no", "f", "false", "off", "0")
+_NO_CONFIG = (
+    "no CloudStack configuration found: set CLOUDSTACK_ENDPOINT, CLOUDSTACK_KEY and "
+    "CLOUDSTACK_SECRET, or create ~/.cloudstack.ini or ./cloudstack.ini with a [cloudstack] "
+    "section (endpoint, key, secret), or a CloudMonkey profile in ~/.cmk/config"
+)
+
+PathLike = Path | str | None
+
+
+@dataclass(frozen=True)
+class Region:
+    """One CloudStack endpoint with its keys and client options. ``source`` says where it was
+    read. The repr and str show neither ``key`` nor ``secret`` nor header values."""
+
+    name: str
+    endpoint: str
+    key: str
+    secret: str
+    source: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        options = dict(self.options)
+        if "headers" in options:  # a proxy's Authorization header is a secret too
+            options["headers"] = {name: "***" for name in options["headers"]}
+        return (
+            f"Region(name={self.name!r}, endpoint={self.endpoint!r}, key='***', secret='***', "
+            f"source={self.source!r}, options={options!r})"
+        )
+
+    __str__ = __repr__
+
+
+def load_region(
+    name: str | None = None, *, environ: Mapping[str, str] | None = None,
+    cwd: PathLike = None, home: PathLike = None,
+) -> Region:  # fmt: skip
+    """The region called ``name``, or the default one (see the module docstring)."""
+    env, cwd_path, home_path = _context(environ, cwd, home)
+    sources = read_sources(env, cwd_path, home_path)
+    if name is None:
+        name = _default_name(sources)
+    raw = _find(sources, name)
+    if raw is None:
+        raise ConfigError(f"unknown region {name!r}; {_known(sources)}")
+    return _build(raw, cwd_path, home_path)
+
+
+def list_regions(
+    *, environ: Mapping[str, str] | None = None, cwd: PathLike = None, home: PathLike = None
+) -> list[Region]:
+    """Every usable region: the environment's, then cloudstack.ini sections in file order, then
+    CloudMonkey profiles with API keys not shadowed by a section. Empty when nothing is set up;
+    a broken region raises ConfigError rather than vanishing from the list."""
+    env, cwd_path, home_path = _context(environ, cwd, home)
+    sources = read_sources(env, cwd_path, home_path)
+    return [_build(raw, cwd_path, home_path) for raw in _listed(sources)]
+
+
+def default_region_name(
+    *, environ: Mapping[str, str] | None = None, cwd: PathLike = None, home: PathLike = None
+) -> str:
+    """The name :func:`load_region` loads when given none; ConfigError if nothing is set up."""
+    env, cwd_path, home_path = _context(environ, cwd, home)
+    return _default_name(read_sources(env, cwd_path, home_path))
+
+
+def _context(environ: Mapping[str, str] | None, cwd: PathLike, home: PathLike
+             ) -> tuple[Mapping[str, str], Path, Path]:  # fmt: skip
+    return (
+        os.environ if environ is None else environ,
+        Path.cwd() if cwd is None else Path(cwd),
+        Path.home() if home is None else Path(home),
+    )
+
+
+def _default_name(sources: Sources) -> str:
+    if sources.env is not None:
+        return ENVIRONMENT_REGION
+    if sources.region_env:
+        return sources.region_env
+    if DEFAULT_SECTION in sources.ini:
+        return DEFAULT_SECTION
+    if sources.cmk_profile:
+        return sources.cmk_profile
+    if not sources.ini and not sources.cmk:
+        raise ConfigError(_NO_CONFIG)
+    raise ConfigError(
+        f"no default region: no [{DEFAULT_SECTION}] section, CLOUDSTACK_REGION or CloudMonkey "
+        f"profile; {_known(sources)}; pass a region name or set CLOUDSTACK_REGION"
+    )
+
+
+def _find(sources: Sources, name: str) -> Raw | None:
+    if name == ENVIRONMENT_REGION and sources.env is not None:
+        return sources.env
+    return sources.ini.get(name) or sources.cmk.get(name)
+
+
+def _listed(sources: Sources) -> list[Raw]:
+    raws = [sources.env] if sources.env is not None else []
+    names = {raw.name for raw in raws}
+    for raw in [*sources.ini.values(), *sources.cmk.values()]:
+        # CloudMonkey's own default profile logs in with a password; we sign with keys only
+        usable = raw.kind != "cmk" or raw.values.get("key") or raw.values.get("secret")
+        if usable and raw.name not in names:
+            raws.append(raw)
+            names.add(raw.name)
+    return raws
+
+
+def _known(sources: Sources) -> str:
+    names = [raw.name for raw in _listed(sources)]
+    where = ", ".join(sources.files) or "no config file found"
+    if not names:
+        return f"no regions are configured ({where})"
+    return f"known regions: {', '.join(names)} (from {where})"
+
+
+# --- checking values -------------------------------------------------------------------------
+
+
+def _build(raw: Raw, cwd: Path, home: Path) -> Region:
+    values = raw.values
+    for key in REQUIRED_KEYS:
+        if not values.get(key):
+            raise ConfigError(_missing(raw, key))
+    if not re.match(r"(?i)https?://[^/\s]", values["endpoint"]):
+        raise ConfigError(
+            f"{raw.where['endpoint']}: not an http(s) URL; "
+            "use e.g. https://cloud.example.com/client/api"
+        )
+    options: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _CHECKS:
+            option, check = _CHECKS[key]
+            try:
+                options[option] = check(value, cwd, home)
+            except ValueError as exc:
+                raise ConfigError(f"{raw.where[key]}: {exc}") from None
+    post = options.pop("postrequest", None)
+    if post is not None:
+        options.setdefault("method", "post" if post else "get")
+    if options.pop("dangerous_no_tls_verify", False) and not options.get("verify"):
+        options["verify"] = False  # cs: a CA bundle given in `verify` still wins
+    if options.get("expires_in", 0) < 0:  # cs then sends neither signatureVersion nor expires
+        del options["expires_in"]
+        options["signature_version"] = None
+    headers = {k[len("header_") :]: v for k, v in values.items() if k.startswith("header_") and v}
+    if headers:
+        options["headers"] = headers
+    return Region(raw.name, values["endpoint"], values["key"], values["secret"], raw.source, options)
+
+
+def _missing(raw: Raw, key: str) -> str:
+    if raw.kind == "env":
+        var = ENV_PREFIX + key.upper()
+        return (
+            f"environment: CLOUDSTACK_ENDPOINT is set but {var} is not; set {var}, "
+            "or unset CLOUDSTACK_ENDPOINT to use cloudstack.ini"
+        )
+    if raw.kind == "cmk":
+        name = {cs: cmk for cmk, cs in CMK_KEYS.items()}[key]
+        hint = f"add `{name} = ...`"
+        if key != "endpoint":
+            hint += " (cloudstack-magic signs with API keys; password login is not supported)"
+    else:
+        name, hint = key, f"add `{key} = ...` or set {ENV_PREFIX}{key.upper()}"
+    typo = difflib.get_close_matches(name, [k for k in raw.values if k not in CS_KEYS], n=1)
+    if typo:
+        hint += f"; is {typo[0]!r} a misspelling?"
+    return f"{raw.source}: missing key {name!r}; {hint}"
+
+
+def _bool(value: str, cwd: Path | None = None, home: Path | None = None) -> bool:
+    word = value.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _number(kind: type[int] | type[float], what: str, *, above: float | None = None,
+            at_least: float | None = None) -> Callable[[str, Path, Path], int | float]:  # fmt: skip
+    def check(value: str, cwd: Path, home: Path) -> int | float:
+        try:
+            number = kind(value.strip())
+        except ValueError:
+            raise ValueError(f"expected {what}, got {value!r}") from None
+        if number != number or (above is not None and not number > above):  # NaN is no number
+            raise ValueError(f"expected {what} greater than {above:g}, got {value!r}")
+        if at_least is not None and number < at_least:
+            raise ValueError(f"expected {what} of at least {at_least:g}, got {value!r}")
+        return number
+
+    return check
+
+
+def _file(value: str, cwd: Path, home: Path) -> str:
+    path = expand(value.strip(), cwd, home)
+    if not path.is_file():
+        raise ValueError(f"no such file {show(path, home)}")
+    return str(path)
+
+
+def _verify(value: str, cwd: Path, home: Path) -> bool | str:
+    if value.strip().lower() in _TRUE + _FALSE:
+        return _bool(value)
+    path = expand(value.strip(), cwd, home)
+    if not path.exists():
+        raise ValueError(f"expected true, false or a CA bundle path; no such file {show(path, home)}")
+    return str(path)
+
+
+def _method(value: str, cwd: Path, home: Path) -> str:
+    if value.strip().lower() not in ("get", "post", "auto"):
+        raise ValueError(f"expected get, post or auto, got {value!r}")
+    return value.strip().lower()
+
+
+_SECONDS = "a number of seconds"
+#: raw key -> (client option name, check turning the string into the option's value)
+_CHECKS: dict[str, tuple[str, Callable[[str, Path, Path], Any]]] = {
+    "timeout": ("timeout", _number(float, _SECONDS, above=0)),
+    "verify": ("verify", _verify),
+    "verifycert": ("verify", _bool),
+    "cert": ("cert", _file),
+    "cert_key": ("cert_key", _file),
+    "retry": ("retries", _number(int, "a whole number of retries", at_least=0)),
+    "expiration": ("expires_in", _number(int, "a whole number of seconds")),
+    "poll_interval": ("async_poll_latency", _number(float, _SECONDS, above=0)),
+    "job_timeout": ("job_timeout", _number(float, _SECONDS, above=0)),
+    "method": ("method", _method),
+    "postrequest": ("postrequest", _bool),
+    "dangerous_no_tls_verify": ("dangerous_no_tls_verify", _bool),
+}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+_WRITTEN_KEYS = ("endpoint", "key", "secret")
+
+
+def write_region_file(
+    path: Path | str, region_name: str, endpoint: str, key: str, secret: str, mode: int = 0o600
+) -> Path:
+    """Write (or update) the ``[region_name]`` section of a cloudstack.ini, atomically.
+
+    Other sections, comments and the section's other keys stay as they were; ``endpoint``,
+    ``key`` and ``secret`` are replaced. The new text goes to a temporary file in the same
+    directory, created with ``mode`` (0600: the file holds a secret), and is renamed over the
+    old one, so readers see the old file or the new one, never half of either. ``%`` is written
+    as ``%%`` because cs reads the file with interpolation. Returns the path written.
+    """
+    target = Path(path).expanduser()
+    target = target.resolve() if target.is_symlink() else target
+    _check_written(region_name, endpoint, key, secret)
+    values = {"endpoint": endpoint, "key": key, "secret": secret}
+    old = target.read_text(encoding="utf-8") if target.exists() else ""
+    shown = str(target)
+    parse(old, shown, configparser.RawConfigParser(default_section="\x00none"))
+    new = _with_section(old, region_name, {k: v.replace("%", "%%") for k, v in values.items()})
+    check = configparser.ConfigParser(default_section="\x00none")
+    parse(new, shown, check)
+    if any(check.get(region_name, k, fallback=None) != v for k, v in values.items()):
+        raise ConfigError(f"{shown} [{region_name}]: could not write the section cleanly; not written")
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def _check_written(region_name: str, endpoint: str, key: str, secret: str) -> None:
+    if (
+        not region_name
+        or region_name != region_name.strip()
+        or any(c in region_name for c in "[]\r\n")
+        or region_name == "DEFAULT"
+    ):
+        raise ConfigError(
+            f"region name {region_name!r} cannot be an INI section; use letters, digits, - or _"
+        )
+    if not re.match(r"(?i)https?://[^/\s]", endpoint) or any(c in endpoint for c in "\r\n"):
+        raise ConfigError("endpoint must be an http(s) URL such as http://127.0.0.1:8080/client/api")
+    for name, value in (("key", key), ("secret", secret)):
+        if not value or value != value.strip() or any(c in value for c in "\r\n"):
+            raise ConfigError(f"the {name} to write is empty or has surrounding or line-break whitespace")
+
+
+def _with_section(text: str, name: str, values: dict[str, str]) -> str:
+    """``text`` with ``[name]``'s written keys replaced (or the section appended)."""
+    lines = text.splitlines(keepends=True)
+    new_lines = [f"{k} = {v}\n" for k, v in values.items()]
+    header = configparser.ConfigParser.SECTCRE
+    starts = [i for i, line in enumerate(lines) if not line[:1].isspace() and header.match(line.strip())]
+    for n, start in enumerate(starts):
+        match = header.match(lines[start].strip())
+        if match and match.group("header") == name:
+            end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+            body, dropping = [], False
+            for line in lines[start + 1 : end]:
+                if dropping and line[:1].isspace() and line.strip():
+                    continue  # a continuation line of a replaced value
+                option = re.match(r"([^=:\s#;][^=:]*?)\s*[=:]", line)
+                dropping = bool(option) and option.group(1).lower() in values
+                if not dropping:
+                    body.append(line)
+            return "".join(lines[: start + 1] + new_lines + body + lines[end:])
+    prefix = text if not text or text.endswith("\n") else text + "\n"
+    return prefix + ("\n" if prefix else "") + f"[{name}]\n" + "".join(new_lines)
