@@ -1,0 +1,311 @@
+"""How results look in IPython: result views, help tables, and the DataFrame display limit.
+
+Views are small objects that know how to render themselves as plain text (``_repr_pretty_``)
+and HTML (``_repr_html_``), the way IPython's own ``%lsmagic`` result does: magics return
+values, and display belongs to the objects. :func:`install_formatters` adds IPython display
+formatters that show at most ``displaylimit`` rows of the frames this package made, with a note
+saying where the whole frame is; every other DataFrame displays exactly as before.
+
+Secrets never reach the screen: fields named like ``password`` or ``secretkey`` are masked when
+rendered (the data itself is untouched and stays accessible, e.g. ``view["password"]``).
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ._errors import REDACTED, SECRET_PARAMS
+
+__all__ = [
+    "FRAME_MARK",
+    "GenericView",
+    "IDENTIFYING_COLUMNS",
+    "ResultView",
+    "SuccessView",
+    "TableView",
+    "install_formatters",
+]
+
+#: ``df.attrs`` key marking the frames this package made (pandas carries attrs to derived frames).
+FRAME_MARK = "cloudstack_magic"
+#: Columns shown first: the ones people recognise a resource by.
+IDENTIFYING_COLUMNS = ("id", "name", "displayname", "username", "displaytext", "state", "status")
+#: Field names masked on screen (the client's secret parameter names, plus the key pair a
+#: ``listUsers``/``registerUserKeys`` answer carries).
+SECRET_FIELDS = SECRET_PARAMS | {"secretkey", "privatekey"}
+_WIDTH = 100  # text rendering width for values and wrapped descriptions
+
+
+class View:
+    """Something IPython shows as text and as HTML; ``str()`` gives the text."""
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def html(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text())
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+class ResultView(View, Mapping[str, Any]):
+    """One resource or a job's result (``deployVirtualMachine``, ``stopVirtualMachine`` …),
+    shown as a field list instead of a one-row table, and usable as a read-only dict."""
+
+    def __init__(self, command: str, data: Mapping[str, Any], *, kind: str | None = None) -> None:
+        self.command = command
+        self.kind = kind
+        self.data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        keys = ", ".join(self._ordered_keys()[:4])
+        return f"<{type(self).__name__} {self._title()}: {keys}{', …' if len(self) > 4 else ''}>"
+
+    def _title(self) -> str:
+        return f"{self.kind} ({self.command})" if self.kind else self.command
+
+    def _ordered_keys(self) -> list[str]:
+        first = [k for k in IDENTIFYING_COLUMNS if k in self.data]
+        return first + [k for k in self.data if k not in IDENTIFYING_COLUMNS]
+
+    def _fields(self) -> list[tuple[str, str]]:
+        return [(k, shorten(k, self.data[k])) for k in self._ordered_keys()]
+
+    def text(self) -> str:
+        fields = self._fields()
+        width = max((len(k) for k, _ in fields), default=0)
+        return "\n".join([self._title(), *(f"  {k.ljust(width)} : {v}" for k, v in fields)])
+
+    def html(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._fields()
+        )
+        return f"<div><b>{html.escape(self._title())}</b><table>{rows}</table></div>"
+
+
+class SuccessView(ResultView):
+    """A ``{"success": true, "displaytext": …}`` reply, said in one line."""
+
+    @property
+    def success(self) -> bool:
+        value = self.data.get("success")
+        return value is True or str(value).lower() == "true"
+
+    def text(self) -> str:
+        verdict = "succeeded" if self.success else "the server reported failure"
+        detail = self.data.get("displaytext")
+        return f"{'✓' if self.success else '✗'} {self.command} {verdict}" + (f": {detail}" if detail else "")
+
+    def html(self) -> str:
+        color = "green" if self.success else "#b00"
+        return f"<div style='color:{color}'>{html.escape(self.text())}</div>"
+
+
+class GenericView(ResultView):
+    """Any other reply (a job id from ``--no-wait``, several objects …) as a field list."""
+
+
+class TableView(View):
+    """A titled table with optional intro lines: help, API listings, regions.
+
+    The last column is the long one (descriptions); in text it wraps under its own column.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        intro: Sequence[str] = (),
+        footer: str = "",
+    ) -> None:
+        self.title = title
+        self.columns = tuple(columns)
+        self.rows = [tuple("" if c is None else str(c) for c in row) for row in rows]
+        self.intro = tuple(intro)
+        self.footer = footer
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.title!r}: {len(self.rows)} rows>"
+
+    def text(self) -> str:
+        lines = [self.title, *self.intro]
+        if self.rows:
+            lines.append("")
+            lines.extend(_text_table(self.columns, self.rows))
+        if self.footer:
+            lines.extend(["", self.footer])
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in self.rows
+        )
+        intro = "".join(f"<p>{html.escape(line)}</p>" for line in self.intro if line)
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if self.rows else ""
+        footer = f"<p><i>{html.escape(self.footer)}</i></p>" if self.footer else ""
+        return f"<div><b>{html.escape(self.title)}</b>{intro}{table}{footer}</div>"
+
+
+def _text_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [columns, *rows]) for i in range(len(columns) - 1)]
+    indent = sum(widths) + 2 * len(widths)
+    last_width = max(30, _WIDTH - indent)
+    out = []
+    for row in [columns, *rows]:
+        lead = "".join(c.ljust(w + 2) for c, w in zip(row, widths))
+        wrapped = textwrap.wrap(row[-1], last_width) or [""]
+        out.append((lead + wrapped[0]).rstrip())
+        out.extend(" " * indent + more for more in wrapped[1:])
+    return out
+
+
+def shorten(key: str, value: Any, width: int = _WIDTH) -> str:
+    """One readable line for a field value: secrets masked, nested lists and objects compacted."""
+    if key.lower() in SECRET_FIELDS and value not in (None, ""):
+        return f"{REDACTED} (hidden; the value is in the result's {key!r})"
+    text = _compact(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {shorten(str(k), v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        items = "; ".join(_compact(v) for v in value)
+        return f"[{len(value)}] {items}" if value else "[]"
+    return str(value)
+
+
+# -- DataFrame display limit -------------------------------------------------------------------
+
+
+def install_formatters(shell: Any, get_displaylimit: Callable[[], int | None]) -> Callable[[], None]:
+    """Register text/plain and text/html formatters for DataFrames on ``shell``; return the
+    function that restores the previous ones.
+
+    Our frames (marked in ``attrs``) show at most ``get_displaylimit()`` rows plus a note
+    ("showing 20 of 12,345 rows — the whole frame is in `_`") and mask secret columns; a limit of
+    None or 0 leaves row counts to pandas. Other DataFrames go to whatever displayed them before.
+    """
+    import pandas as pd
+
+    formatters = shell.display_formatter.formatters
+    plain, rich = formatters["text/plain"], formatters["text/html"]
+    saved = {f: f.type_printers.get(pd.DataFrame) for f in (plain, rich)}
+    had = {f: pd.DataFrame in f.type_printers for f in (plain, rich)}
+
+    def limit() -> int | None:
+        try:
+            value = get_displaylimit()
+            return int(value) if value else None
+        except Exception:  # a formatter must not fail the display
+            return None
+
+    def as_text(frame: Any, p: Any, cycle: bool) -> None:
+        if not _is_ours(frame):
+            if saved[plain] is not None:
+                return saved[plain](frame, p, cycle)  # type: ignore[no-any-return]
+            return _pretty_lines(repr(frame), p)
+        rows = limit()
+        shown, note = _limited(frame, rows)
+        with _all_rows_visible(rows):
+            _pretty_lines(repr(shown) + (f"\n{note}" if note else ""), p)
+        return None
+
+    def as_html(frame: Any) -> str | None:
+        if not _is_ours(frame):
+            previous = saved[rich]
+            return previous(frame) if previous is not None else frame._repr_html_()  # type: ignore[no-any-return]
+        rows = limit()
+        shown, note = _limited(frame, rows)
+        with _all_rows_visible(rows):
+            body = shown._repr_html_()
+        if body is None:
+            return None
+        return body + (f"<p><i>{html.escape(note)}</i></p>" if note else "")
+
+    plain.for_type(pd.DataFrame, as_text)
+    rich.for_type(pd.DataFrame, as_html)
+    ours = {plain: as_text, rich: as_html}
+
+    def uninstall() -> None:
+        for formatter, mine in ours.items():
+            if formatter.type_printers.get(pd.DataFrame) is not mine:
+                continue  # someone registered after us: theirs stays
+            if had[formatter]:
+                formatter.type_printers[pd.DataFrame] = saved[formatter]
+            else:
+                formatter.type_printers.pop(pd.DataFrame, None)
+
+    return uninstall
+
+
+def _is_ours(frame: Any) -> bool:
+    return bool(getattr(frame, "attrs", {}).get(FRAME_MARK))
+
+
+def _limited(frame: Any, limit: int | None) -> tuple[Any, str]:
+    """The rows to show (secret columns masked) and the note when rows were left out."""
+    total = len(frame)
+    shown = frame.head(limit) if limit and total > limit else frame
+    secret = [c for c in shown.columns if str(c).lower() in SECRET_FIELDS]
+    if secret:
+        shown = shown.copy()
+        for column in secret:
+            shown[column] = shown[column].map(lambda v: v if v is None or v != v else REDACTED)
+    note = ""
+    if len(shown) < total:
+        note = f"showing {len(shown):,} of {total:,} rows — the whole frame is in `_`"
+    return shown, note
+
+
+@contextmanager
+def _all_rows_visible(limit: int | None) -> Iterator[None]:
+    """With a display limit, pandas must not cut the (already cut) frame again at its own
+    ``display.max_rows``; without one, pandas' options decide as usual."""
+    import pandas as pd
+
+    current = pd.get_option("display.max_rows")
+    if not limit or current is None or limit <= current:
+        yield
+        return
+    with pd.option_context("display.max_rows", limit, "display.min_rows", limit):
+        yield
+
+
+def _pretty_lines(text: str, p: Any) -> None:
+    """What IPython's pretty printer does with a multi-line ``repr``: one break per line."""
+    with p.group():
+        for index, line in enumerate(text.splitlines()):
+            if index:
+                p.break_()
+            p.text(line)
