@@ -325,8 +325,9 @@ def write_region_file(
     Other sections, comments and the section's other keys stay as they were; ``endpoint``,
     ``key`` and ``secret`` are replaced. The new text goes to a temporary file in the same
     directory, created with ``mode`` (0600: the file holds a secret), and is renamed over the
-    old one, so readers see the old file or the new one, never half of either. ``%`` is written
-    as ``%%`` because cs reads the file with interpolation. Returns the path written.
+    old one, so readers see the old file or the new one, never half of either (two writers
+    racing on one file are not locked: the last rename wins). ``%`` is written as ``%%``
+    because cs reads the file with interpolation. Returns the path written.
     """
     target = Path(path).expanduser()
     target = target.resolve() if target.is_symlink() else target
