@@ -191,9 +191,9 @@ class ProgressReporter:
                     self._listings[(label, event.command)] = (event, now)
                 else:
                     return
-                self._refresh(now)
+            self._safe_refresh(now)
         except Exception:  # a callback must never raise into the client
-            self._drop_view()
+            _log.debug("cloudstack-magic: progress event %r dropped", event, exc_info=True)
 
     # -- the with block -------------------------------------------------------------------------
     def __enter__(self) -> ProgressReporter:
@@ -206,7 +206,7 @@ class ProgressReporter:
             except RuntimeError:
                 self._loop = None  # no timer: events alone drive the view
             if self._reveal_after <= 0:
-                self._refresh(self._started)
+                self._safe_refresh(self._started)
             if self._loop is not None:
                 self._timer = self._loop.call_later(
                     max(self._reveal_after, 0) or self._redraw_every, self._tick
@@ -248,11 +248,15 @@ class ProgressReporter:
             self._timer = None
             if self._ended is not None or self._loop is None:
                 return
+            self._safe_refresh(self._clock())
+            self._timer = self._loop.call_later(self._redraw_every, self._tick)
+
+    def _safe_refresh(self, now: float) -> None:
+        with self._lock:
             try:
-                self._refresh(self._clock())
+                self._refresh(now)
             except Exception:
                 self._drop_view()
-            self._timer = self._loop.call_later(self._redraw_every, self._tick)
 
     def _refresh(self, now: float) -> None:
         """Reveal the view once work took long enough; redraw it at most every interval."""

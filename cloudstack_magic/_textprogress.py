@@ -181,7 +181,7 @@ class TextView:
         pad = " " * max(self._width - len(line), 0)
         self.stream.write(f"\r{line}{pad}")
         self.stream.flush()
-        self._width = len(line)
+        self._width = max(self._width, len(line))  # what is visible on the line now
 
     def close(self, snapshot: Snapshot, final: str, display_if_hidden: bool) -> None:
         if self._shown:
