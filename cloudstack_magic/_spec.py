@@ -83,8 +83,9 @@ class Api:
         return {f.name: f.type for f in self.response}
 
     def suggest_param(self, name: str, n: int = 3) -> list[str]:
-        """Parameter names close to ``name``, for a "did you mean" hint."""
-        return difflib.get_close_matches(name.lower(), list(self._by_lower), n=n, cutoff=0.6)
+        """Parameter names close to ``name`` (as the API spells them), for a "did you mean" hint."""
+        close = difflib.get_close_matches(name.lower(), list(self._by_lower), n=n, cutoff=0.6)
+        return [self._by_lower[lower].name for lower in close]
 
 
 class Spec(Mapping[str, Api]):
