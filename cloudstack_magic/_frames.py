@@ -14,7 +14,7 @@ pandas is imported inside the functions only, so ``import cloudstack_magic`` sta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._display import IDENTIFYING_COLUMNS, FRAME_MARK, GenericView, ResultView, SuccessView
@@ -157,17 +157,26 @@ def _rows_to_matrix(rows: list[Mapping[str, Any]], keys: list[str]) -> np.ndarra
     """A 2-D object array (row × key; None where a row lacks the key).
 
     Uses the routine ``pandas.DataFrame(list_of_dicts)`` itself runs (``lib.dicts_to_array``):
-    it is ~5× faster than any pure-Python transposition. It is private, so a public fallback
-    keeps this working if a pandas release moves it.
+    it is several times faster than any pure-Python transposition. It is private, so a public
+    fallback keeps this working if a pandas release moves it.
     """
     import pandas as pd
 
+    transpose = _private_transpose()
+    if transpose is not None:
+        try:
+            return transpose(rows if all(type(r) is dict for r in rows) else [dict(r) for r in rows], keys)  # type: ignore[no-any-return]
+        except (TypeError, ValueError):
+            pass
+    return pd.DataFrame(rows, columns=keys, dtype=object).to_numpy(dtype=object)
+
+
+def _private_transpose() -> Callable[[list[Any], list[str]], np.ndarray] | None:
     try:
         from pandas._libs.lib import dicts_to_array
-
-        return dicts_to_array(rows, keys)  # type: ignore[no-any-return]
-    except (ImportError, TypeError, ValueError):
-        return pd.DataFrame(rows, columns=keys, dtype=object).to_numpy(dtype=object)
+    except ImportError:
+        return None
+    return dicts_to_array  # type: ignore[no-any-return]
 
 
 def _convert(values: np.ndarray, spec_type: str | None) -> Any:
