@@ -35,14 +35,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from types import TracebackType
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal
 
 from ._events import JobProgress, PageProgress, ProgressCallback
+from ._snapshot import Job, Listing, NoView, Outcome, ProgressView, Snapshot
+from ._textprogress import pending_hint, summary_text
 
 __all__ = [
     "MODES",
+    "Job",
+    "Listing",
+    "NoView",
     "ProgressReporter",
     "Snapshot",
     "detect_frontend",
@@ -52,85 +57,12 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-Mode: TypeAlias = Literal["auto", "widget", "text", "none"]
-Outcome: TypeAlias = Literal["running", "done", "failed", "cancelled"]
 MODES: tuple[str, ...] = ("auto", "widget", "text", "none")
 
 #: Seconds of work before a live view appears (fast calls show nothing).
 REVEAL_AFTER = 0.5
 #: Least seconds between two redraws of a live view (coalescing: a few updates per second).
 REDRAW_EVERY = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """The last page event of one listing, with the scope label it was reported under."""
-
-    label: str
-    event: PageProgress
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """The last poll of one job; ``event.elapsed`` is advanced to "now" while it runs."""
-
-    label: str
-    event: JobProgress
-
-    @property
-    def running(self) -> bool:
-        """True while the server still runs it (also after waiting for it stopped)."""
-        return self.event.state == "pending"
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything a view draws: one immutable picture of the reporter's state."""
-
-    title: str
-    listings: tuple[Listing, ...]
-    jobs: tuple[Job, ...]
-    elapsed: float
-    outcome: Outcome = "running"
-    error: str | None = None  # exception class name when the work failed
-
-    @property
-    def units_total(self) -> int:
-        return len(self.listings) + len(self.jobs)
-
-    @property
-    def units_done(self) -> int:
-        return sum(item.event.done for item in self.listings) + sum(
-            not job.running for job in self.jobs
-        )
-
-
-class ProgressView(Protocol):
-    """What the reporter drives; see ``_widgets.WidgetView`` and ``_textprogress.TextView``."""
-
-    #: True when the view can be shown again later (a widget); text lines cannot.
-    redisplayable: bool
-
-    def show(self) -> None: ...
-
-    def render(self, snapshot: Snapshot) -> None: ...
-
-    def close(self, snapshot: Snapshot, final: str, display_if_hidden: bool) -> None: ...
-
-
-class NoView:
-    """Mode "none": shows nothing, ever."""
-
-    redisplayable = False
-
-    def show(self) -> None:
-        pass
-
-    def render(self, snapshot: Snapshot) -> None:
-        pass
-
-    def close(self, snapshot: Snapshot, final: str, display_if_hidden: bool) -> None:
-        pass
 
 
 class ProgressReporter:
@@ -230,8 +162,6 @@ class ProgressReporter:
             else:
                 self._outcome, self._error = "failed", type(exc).__name__
             snapshot = self.snapshot()
-            from ._textprogress import pending_hint, summary_text
-
             final = summary_text(snapshot)
             hint = pending_hint(snapshot) if self._outcome != "done" else ""
             try:
@@ -318,8 +248,6 @@ class ProgressReporter:
     @property
     def summary(self) -> str:
         """One line, e.g. ``listVirtualMachines: 12,345 rows, 25 pages in 0.84 s``."""
-        from ._textprogress import summary_text
-
         return summary_text(self.snapshot())
 
     def pending_jobs(self) -> list[tuple[str, str]]:
@@ -329,8 +257,6 @@ class ProgressReporter:
 
     def pending_hint(self) -> str:
         """Ready-to-run ``%cloudstack queryAsyncJobResult jobid=…`` lines; empty if none."""
-        from ._textprogress import pending_hint
-
         return pending_hint(self.snapshot())
 
     def show_live(self) -> bool:
@@ -347,8 +273,6 @@ class ProgressReporter:
 
 
 def _advanced(event: JobProgress, seconds: float) -> JobProgress:
-    from dataclasses import replace
-
     return replace(event, elapsed=event.elapsed + max(seconds, 0.0))
 
 

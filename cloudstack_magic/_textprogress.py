@@ -1,6 +1,6 @@
 """The words of progress: status lines, summaries, hints — and the text-line view that prints them.
 
-Both views say the same thing, so every sentence is built here from a ``_progress.Snapshot``:
+Both views say the same thing, so every sentence is built here from a ``_snapshot.Snapshot``:
 
 * :func:`status_line` — the one updating line of terminal IPython (and of widget-less frontends);
 * :func:`summary_text` — the static line left behind when the work ends, e.g.
@@ -19,7 +19,7 @@ from collections import Counter
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._progress import Job, Listing, Snapshot
+    from ._snapshot import Job, Listing, Snapshot
 
 __all__ = [
     "TextView",

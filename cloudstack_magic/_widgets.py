@@ -35,7 +35,7 @@ from ._textprogress import (
 )
 
 if TYPE_CHECKING:
-    from ._progress import Job, Listing, Snapshot
+    from ._snapshot import Job, Listing, Snapshot
 
 __all__ = ["WidgetView", "comm_messages_during_await"]
 

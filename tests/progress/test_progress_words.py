@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudstack_magic._progress import Job, Listing, Snapshot
+from cloudstack_magic._snapshot import Job, Listing, Snapshot
 from cloudstack_magic._textprogress import (
     format_seconds,
     pending_hint,
