@@ -4,10 +4,10 @@ A :class:`Region` comes from one of three places; the rules follow ``cs`` 5.2's 
 (exoscale/cs) so an existing ``cs`` setup works unchanged:
 
 1. **Environment** – ``CLOUDSTACK_ENDPOINT``, ``CLOUDSTACK_KEY``, ``CLOUDSTACK_SECRET`` and the
-   optional ``CLOUDSTACK_TIMEOUT``, ``_VERIFY``, ``_CERT``, ``_CERT_KEY``, ``_METHOD``, ``_RETRY``,
-   ``_EXPIRATION``, ``_POLL_INTERVAL``, ``_JOB_TIMEOUT``, ``_DANGEROUS_NO_TLS_VERIFY``. As in ``cs``,
-   when ``CLOUDSTACK_ENDPOINT`` is set the environment *is* the default region (named
-   ``"environment"``) and no file is read for it, unless ``CLOUDSTACK_OVERRIDES`` is set.
+   optional ``CLOUDSTACK_TIMEOUT``, ``_VERIFY``, ``_CERT``, ``_CERT_KEY``, ``_METHOD``,
+   ``_RETRY``, ``_EXPIRATION``, ``_POLL_INTERVAL``, ``_JOB_TIMEOUT``, ``_DANGEROUS_NO_TLS_VERIFY``.
+   As in ``cs``, when ``CLOUDSTACK_ENDPOINT`` is set the environment *is* the default region
+   (named ``"environment"``) and no file is read for it, unless ``CLOUDSTACK_OVERRIDES`` is set.
 2. **cloudstack.ini** – ``~/.cloudstack.ini``, then ``./cloudstack.ini``, then
    ``$CLOUDSTACK_CONFIG``; later files override earlier ones key by key (one ``ConfigParser``
    reads them all, ``%`` interpolation included, as in ``cs``). Each section is a region. Keys a
@@ -37,13 +37,11 @@ never quoting a key, secret or header value.
 
 from __future__ import annotations
 
-import configparser
 import difflib
+import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,10 +54,10 @@ from ._config_sources import (
     Raw,
     Sources,
     expand,
-    parse,
     read_sources,
     show,
 )
+from ._config_write import write_region_file
 from ._errors import ConfigError
 
 __all__ = [
@@ -226,7 +224,9 @@ def _build(raw: Raw, cwd: Path, home: Path) -> Region:
     headers = {k[len("header_") :]: v for k, v in values.items() if k.startswith("header_") and v}
     if headers:
         options["headers"] = headers
-    return Region(raw.name, values["endpoint"], values["key"], values["secret"], raw.source, options)
+    return Region(
+        raw.name, values["endpoint"], values["key"], values["secret"], raw.source, options
+    )
 
 
 def _missing(raw: Raw, key: str) -> str:
@@ -263,7 +263,9 @@ def _number(kind: type[int] | type[float], what: str, *, above: float | None = N
             number = kind(value.strip())
         except ValueError:
             raise ValueError(f"expected {what}, got {value!r}") from None
-        if number != number or (above is not None and not number > above):  # NaN is no number
+        if not math.isfinite(number):
+            raise ValueError(f"expected {what}, got {value!r}")
+        if above is not None and not number > above:
             raise ValueError(f"expected {what} greater than {above:g}, got {value!r}")
         if at_least is not None and number < at_least:
             raise ValueError(f"expected {what} of at least {at_least:g}, got {value!r}")
@@ -284,7 +286,9 @@ def _verify(value: str, cwd: Path, home: Path) -> bool | str:
         return _bool(value)
     path = expand(value.strip(), cwd, home)
     if not path.exists():
-        raise ValueError(f"expected true, false or a CA bundle path; no such file {show(path, home)}")
+        raise ValueError(
+            f"expected true, false or a CA bundle path; no such file {show(path, home)}"
+        )
     return str(path)
 
 
@@ -310,88 +314,3 @@ _CHECKS: dict[str, tuple[str, Callable[[str, Path, Path], Any]]] = {
     "postrequest": ("postrequest", _bool),
     "dangerous_no_tls_verify": ("dangerous_no_tls_verify", _bool),
 }
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-_WRITTEN_KEYS = ("endpoint", "key", "secret")
-
-
-def write_region_file(
-    path: Path | str, region_name: str, endpoint: str, key: str, secret: str, mode: int = 0o600
-) -> Path:
-    """Write (or update) the ``[region_name]`` section of a cloudstack.ini, atomically.
-
-    Other sections, comments and the section's other keys stay as they were; ``endpoint``,
-    ``key`` and ``secret`` are replaced. The new text goes to a temporary file in the same
-    directory, created with ``mode`` (0600: the file holds a secret), and is renamed over the
-    old one, so readers see the old file or the new one, never half of either (two writers
-    racing on one file are not locked: the last rename wins). ``%`` is written as ``%%``
-    because cs reads the file with interpolation. Returns the path written.
-    """
-    target = Path(path).expanduser()
-    target = target.resolve() if target.is_symlink() else target
-    _check_written(region_name, endpoint, key, secret)
-    values = {"endpoint": endpoint, "key": key, "secret": secret}
-    old = target.read_text(encoding="utf-8") if target.exists() else ""
-    shown = str(target)
-    parse(old, shown, configparser.RawConfigParser(default_section="\x00none"))
-    new = _with_section(old, region_name, {k: v.replace("%", "%%") for k, v in values.items()})
-    check = configparser.ConfigParser(default_section="\x00none")
-    parse(new, shown, check)
-    if any(check.get(region_name, k, fallback=None) != v for k, v in values.items()):
-        raise ConfigError(f"{shown} [{region_name}]: could not write the section cleanly; not written")
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return target
-
-
-def _check_written(region_name: str, endpoint: str, key: str, secret: str) -> None:
-    if (
-        not region_name
-        or region_name != region_name.strip()
-        or any(c in region_name for c in "[]\r\n")
-        or region_name == "DEFAULT"
-    ):
-        raise ConfigError(
-            f"region name {region_name!r} cannot be an INI section; use letters, digits, - or _"
-        )
-    if not re.match(r"(?i)https?://[^/\s]", endpoint) or any(c in endpoint for c in "\r\n"):
-        raise ConfigError("endpoint must be an http(s) URL such as http://127.0.0.1:8080/client/api")
-    for name, value in (("key", key), ("secret", secret)):
-        if not value or value != value.strip() or any(c in value for c in "\r\n"):
-            raise ConfigError(f"the {name} to write is empty or has surrounding or line-break whitespace")
-
-
-def _with_section(text: str, name: str, values: dict[str, str]) -> str:
-    """``text`` with ``[name]``'s written keys replaced (or the section appended)."""
-    lines = text.splitlines(keepends=True)
-    new_lines = [f"{k} = {v}\n" for k, v in values.items()]
-    header = configparser.ConfigParser.SECTCRE
-    starts = [i for i, line in enumerate(lines) if not line[:1].isspace() and header.match(line.strip())]
-    for n, start in enumerate(starts):
-        match = header.match(lines[start].strip())
-        if match and match.group("header") == name:
-            end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-            body, dropping = [], False
-            for line in lines[start + 1 : end]:
-                if dropping and line[:1].isspace() and line.strip():
-                    continue  # a continuation line of a replaced value
-                option = re.match(r"([^=:\s#;][^=:]*?)\s*[=:]", line)
-                dropping = bool(option) and option.group(1).lower() in values
-                if not dropping:
-                    body.append(line)
-            return "".join(lines[: start + 1] + new_lines + body + lines[end:])
-    prefix = text if not text or text.endswith("\n") else text + "\n"
-    return prefix + ("\n" if prefix else "") + f"[{name}]\n" + "".join(new_lines)

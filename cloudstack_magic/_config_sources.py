@@ -74,7 +74,9 @@ def show(path: Path, home: Path) -> str:
 
 
 def read_sources(env: Mapping[str, str], cwd: Path, home: Path) -> Sources:
-    env_values = {k: env[ENV_PREFIX + k.upper()] for k in CS_KEYS if env.get(ENV_PREFIX + k.upper())}
+    env_values = {
+        k: env[ENV_PREFIX + k.upper()] for k in CS_KEYS if env.get(ENV_PREFIX + k.upper())
+    }
     env_where = {k: f"{ENV_PREFIX}{k.upper()} (environment)" for k in env_values}
     overrides = {w.lower() for w in re.split(r"\W+", env.get(ENV_PREFIX + "OVERRIDES", "")) if w}
 
@@ -103,7 +105,7 @@ def read_sources(env: Mapping[str, str], cwd: Path, home: Path) -> Sources:
     return Sources(environment, ini, cmk, cmk_profile, shown, env.get(ENV_PREFIX + "REGION"))
 
 
-def _read_text(path: Path, shown: str) -> str:
+def read_text(path: Path, shown: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -112,7 +114,9 @@ def _read_text(path: Path, shown: str) -> str:
         raise ConfigError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}") from None
 
 
-def parse(text: str, shown: str, parser: configparser.RawConfigParser, line_offset: int = 0) -> None:
+def parse(
+    text: str, shown: str, parser: configparser.RawConfigParser, line_offset: int = 0
+) -> None:
     """Read ``text`` into ``parser``; a problem becomes one ConfigError line quoting no value."""
     try:
         parser.read_string(text, source=shown)
@@ -154,7 +158,7 @@ def _read_ini(
     files_of: dict[str, list[str]] = {}
     for path in paths:
         shown = show(path, home)
-        text = _read_text(path, shown)
+        text = read_text(path, shown)
         single = configparser.RawConfigParser(default_section=_NO_DEFAULT)
         parse(text, shown, single)  # checks the file and tells which file set which key
         merged.read_string(text, source=shown)
@@ -177,7 +181,9 @@ def _read_ini(
                 ) from None
             if value and not (key in overrides and key in env_values):
                 raw.values[key], raw.where[key] = value, spot
-        if any(raw.where.get(k, "").endswith("(environment)") for k in ("endpoint", "key", "secret")):
+        if any(
+            raw.where.get(k, "").endswith("(environment)") for k in ("endpoint", "key", "secret")
+        ):
             raw.source += " + environment"
         regions[section] = raw
     return regions
@@ -187,7 +193,7 @@ def _read_cmk(path: Path, home: Path) -> tuple[dict[str, Raw], str | None]:
     """CloudMonkey profiles, each with the core settings it does not set itself."""
     shown = show(path, home)
     parser = configparser.RawConfigParser(default_section=_NO_DEFAULT, strict=False)
-    parse(f"[{_CMK_TOP}]\n" + _read_text(path, shown), shown, parser, line_offset=1)
+    parse(f"[{_CMK_TOP}]\n" + read_text(path, shown), shown, parser, line_offset=1)
     core: dict[str, tuple[str, str]] = {}  # key -> (value, where)
     for section in _CMK_CORE_SECTIONS:
         if parser.has_section(section):
@@ -215,7 +221,7 @@ def _read_cmk(path: Path, home: Path) -> tuple[dict[str, Raw], str | None]:
 
 
 def unquote(value: str) -> str:
-    """go-ini may wrap a value in \"…\", `…` or \"\"\"…\"\"\" and drops them on reading; so do we."""
+    """go-ini may wrap a value in quotes (", ` or \"\"\") and drops them on reading; so do we."""
     for quote in ('"""', "`", '"'):
         if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
             return value[len(quote) : -len(quote)]

@@ -55,7 +55,11 @@ def test_same_answer_as_cs(place, monkeypatch, scenario):
     place.environ.update(environ)
     ours = place.load(name)
 
-    assert (ours.endpoint, ours.key, ours.secret) == (theirs["endpoint"], theirs["key"], theirs["secret"])
+    assert (ours.endpoint, ours.key, ours.secret) == (
+        theirs["endpoint"],
+        theirs["key"],
+        theirs["secret"],
+    )
     assert ours.options.get("timeout", 10) == float(theirs["timeout"])
     assert ours.options.get("method", "get") == theirs["method"]
     assert ours.options.get("headers") == theirs.get("headers")

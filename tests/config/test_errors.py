@@ -31,7 +31,9 @@ def test_no_configuration_at_all_says_what_to_create(place):
 
 
 def test_unknown_region_lists_the_known_ones(place):
-    place.write("~/.cloudstack.ini", GOOD + f"[prod]\nendpoint=http://p/\nkey={KEY}\nsecret={SECRET}\n")
+    place.write(
+        "~/.cloudstack.ini", GOOD + f"[prod]\nendpoint=http://p/\nkey={KEY}\nsecret={SECRET}\n"
+    )
     place.write("~/.cmk/config", f"[lab]\nurl=http://l/\napikey={KEY}\nsecretkey={SECRET}\n")
     message = error_of(lambda: place.load("staging"))
     assert "unknown region 'staging'" in message
@@ -46,7 +48,10 @@ def test_unknown_region_from_the_region_variable(place):
 
 
 def test_no_default_region_among_several(place):
-    place.write("cloudstack.ini", f"[a]\nendpoint=http://a/\nkey={KEY}\nsecret={SECRET}\n[b]\nendpoint=http://b/\n")
+    place.write(
+        "cloudstack.ini",
+        f"[a]\nendpoint=http://a/\nkey={KEY}\nsecret={SECRET}\n[b]\nendpoint=http://b/\n",
+    )
     message = error_of(place.load)
     assert "no default region" in message and "known regions: a, b" in message
     assert "CLOUDSTACK_REGION" in message
@@ -62,13 +67,17 @@ def test_missing_key_in_a_section(place, missing):
 
 
 def test_missing_key_suggests_a_misspelling(place):
-    place.write("cloudstack.ini", f"[cloudstack]\nendpiont = http://x/\nkey = {KEY}\nsecret = {SECRET}\n")
+    place.write(
+        "cloudstack.ini", f"[cloudstack]\nendpiont = http://x/\nkey = {KEY}\nsecret = {SECRET}\n"
+    )
     assert "is 'endpiont' a misspelling?" in error_of(place.load)
 
 
 @pytest.mark.parametrize("missing", ["CLOUDSTACK_KEY", "CLOUDSTACK_SECRET"])
 def test_incomplete_environment(place, missing):
-    place.environ.update(CLOUDSTACK_ENDPOINT="http://e/", CLOUDSTACK_KEY=KEY, CLOUDSTACK_SECRET=SECRET)
+    place.environ.update(
+        CLOUDSTACK_ENDPOINT="http://e/", CLOUDSTACK_KEY=KEY, CLOUDSTACK_SECRET=SECRET
+    )
     del place.environ[missing]
     message = error_of(place.load)
     assert f"CLOUDSTACK_ENDPOINT is set but {missing} is not" in message
@@ -80,15 +89,21 @@ def test_incomplete_environment(place, missing):
     [
         ("timeout = soon", "timeout: expected a number of seconds, got 'soon'"),
         ("timeout = 0", "timeout: expected a number of seconds greater than 0, got '0'"),
-        ("timeout = nan", "timeout: expected a number of seconds greater than 0, got 'nan'"),
+        ("timeout = nan", "timeout: expected a number of seconds, got 'nan'"),
         ("retry = 1.5", "retry: expected a whole number of retries, got '1.5'"),
         ("retry = -1", "retry: expected a whole number of retries of at least 0, got '-1'"),
         ("expiration = ten", "expiration: expected a whole number of seconds, got 'ten'"),
         ("poll_interval = -2", "poll_interval: expected a number of seconds greater than 0"),
         ("job_timeout = x", "job_timeout: expected a number of seconds, got 'x'"),
         ("method = put", "method: expected get, post or auto, got 'put'"),
-        ("dangerous_no_tls_verify = maybe", "dangerous_no_tls_verify: expected true or false, got 'maybe'"),
-        ("verify = /no/such/ca.pem", "verify: expected true, false or a CA bundle path; no such file /no/such/ca.pem"),
+        (
+            "dangerous_no_tls_verify = maybe",
+            "dangerous_no_tls_verify: expected true or false, got 'maybe'",
+        ),
+        (
+            "verify = /no/such/ca.pem",
+            "verify: expected true, false or a CA bundle path; no such file /no/such/ca.pem",
+        ),
         ("cert = missing.crt", "cert: no such file"),
         ("cert_key = ~/missing.key", "cert_key: no such file ~/missing.key"),
         ("endpoint = ftp://c.example/", "endpoint: not an http(s) URL"),
@@ -123,23 +138,45 @@ def test_bad_value_in_a_later_file_names_that_file(place):
 
 
 def test_bad_cloudmonkey_values(place):
-    place.write("~/.cmk/config", f"timeout = forever\nprofile = p\n[p]\nurl = http://p/\napikey = {KEY}\nsecretkey = {SECRET}\n")
-    assert "~/.cmk/config top level timeout: expected a number of seconds, got 'forever'" in error_of(place.load)
-    place.write("~/.cmk/config", f"[p]\nurl = http://p/\napikey = {KEY}\nsecretkey = {SECRET}\nverifycert = sure\n")
-    assert "~/.cmk/config [p] verifycert: expected true or false, got 'sure'" in error_of(lambda: place.load("p"))
+    place.write(
+        "~/.cmk/config",
+        f"timeout = forever\nprofile = p\n[p]\nurl = http://p/\napikey = {KEY}\nsecretkey = {SECRET}\n",
+    )
+    assert (
+        "~/.cmk/config top level timeout: expected a number of seconds, got 'forever'"
+        in error_of(place.load)
+    )
+    place.write(
+        "~/.cmk/config",
+        f"[p]\nurl = http://p/\napikey = {KEY}\nsecretkey = {SECRET}\nverifycert = sure\n",
+    )
+    assert "~/.cmk/config [p] verifycert: expected true or false, got 'sure'" in error_of(
+        lambda: place.load("p")
+    )
     place.write("~/.cmk/config", f"[p]\napikey = {KEY}\nsecretkey = {SECRET}\n")
-    assert "~/.cmk/config [p]: missing key 'url'; add `url = ...`" in error_of(lambda: place.load("p"))
+    assert "~/.cmk/config [p]: missing key 'url'; add `url = ...`" in error_of(
+        lambda: place.load("p")
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         (f"key = {KEY}\n[cloudstack]\n", "line 1: a key before any [section] header"),
-        (f"[cloudstack]\nendpoint = http://x/\n  \nthis is not ini {SECRET}\n", "line 4: not a `key = value` line"),
+        (
+            f"[cloudstack]\nendpoint = http://x/\n  \nthis is not ini {SECRET}\n",
+            "line 4: not a `key = value` line",
+        ),
         (GOOD + "[cloudstack]\n", "line 6: section [cloudstack] appears twice"),
         (GOOD + f"secret = {SECRET}\n", "[cloudstack] secret: set twice (line 6)"),
-        (GOOD.replace("endpoint = ", "endpoint = %(nowhere)s"), "[cloudstack] endpoint: bad % interpolation"),
-        (GOOD.replace(f"secret = {SECRET}", f"secret = {SECRET}%"), "[cloudstack] secret: bad % interpolation"),
+        (
+            GOOD.replace("endpoint = ", "endpoint = %(nowhere)s"),
+            "[cloudstack] endpoint: bad % interpolation",
+        ),
+        (
+            GOOD.replace(f"secret = {SECRET}", f"secret = {SECRET}%"),
+            "[cloudstack] secret: bad % interpolation",
+        ),
     ],
 )
 def test_unparseable_file_names_file_and_line_without_quoting_it(place, text, expected):
@@ -165,4 +202,13 @@ def test_unreadable_files(place):
 def test_cloudstack_config_naming_a_missing_file(place):
     place.environ["CLOUDSTACK_CONFIG"] = "~/nowhere.ini"
     message = error_of(place.load)
-    assert message == "CLOUDSTACK_CONFIG names ~/nowhere.ini, which does not exist; create it or unset CLOUDSTACK_CONFIG"
+    assert (
+        message
+        == "CLOUDSTACK_CONFIG names ~/nowhere.ini, which does not exist; create it or unset CLOUDSTACK_CONFIG"
+    )
+
+
+@pytest.mark.parametrize("word", ["inf", "-inf", "1e999"])
+def test_infinite_numbers_are_refused(place, word):
+    place.write("cloudstack.ini", GOOD + f"timeout = {word}\n")
+    assert f"timeout: expected a number of seconds, got '{word}'" in error_of(place.load)

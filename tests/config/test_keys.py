@@ -90,9 +90,16 @@ def test_header_keys_become_headers(place):
 
 
 def test_values_are_stripped_and_keys_are_case_insensitive(place):
-    place.write("cloudstack.ini", "[cloudstack]\nEndpoint =  http://x/  \nKEY = k\nSecret: s\nTimeout=3\n")
+    place.write(
+        "cloudstack.ini", "[cloudstack]\nEndpoint =  http://x/  \nKEY = k\nSecret: s\nTimeout=3\n"
+    )
     region = place.load()
-    assert (region.endpoint, region.key, region.secret, region.options) == ("http://x/", "k", "s", {"timeout": 3.0})
+    assert (region.endpoint, region.key, region.secret, region.options) == (
+        "http://x/",
+        "k",
+        "s",
+        {"timeout": 3.0},
+    )
 
 
 # --- CloudMonkey ---------------------------------------------------------------------------
@@ -101,9 +108,17 @@ PROFILE = "[p]\nurl = http://p.example/client/api\napikey = pk\nsecretkey = ps\n
 
 
 def test_cloudmonkey_core_settings_apply_to_profiles(place):
-    place.write("~/.cmk/config", "timeout = 60\nverifycert = false\npostrequest = true\nprofile = p\n\n" + PROFILE)
+    place.write(
+        "~/.cmk/config",
+        "timeout = 60\nverifycert = false\npostrequest = true\nprofile = p\n\n" + PROFILE,
+    )
     region = place.load()
-    assert (region.name, region.endpoint, region.key, region.secret) == ("p", "http://p.example/client/api", "pk", "ps")
+    assert (region.name, region.endpoint, region.key, region.secret) == (
+        "p",
+        "http://p.example/client/api",
+        "pk",
+        "ps",
+    )
     assert region.options == {"timeout": 60.0, "verify": False, "method": "post"}
 
 
@@ -122,11 +137,19 @@ def test_cloudmonkey_default_section_and_quoted_values(place):
         '[DEFAULT]\nprofile = "p"\n[p]\nurl = `http://q.example/client/api`\napikey = "pk"\nsecretkey = """ps"""\n',
     )
     region = place.load()
-    assert (region.name, region.endpoint, region.key, region.secret) == ("p", "http://q.example/client/api", "pk", "ps")
+    assert (region.name, region.endpoint, region.key, region.secret) == (
+        "p",
+        "http://q.example/client/api",
+        "pk",
+        "ps",
+    )
 
 
 def test_cloudmonkey_ignores_its_ui_section_and_other_keys(place):
-    place.write("~/.cmk/config", "[ui]\ncolor = true\n" + PROFILE + "username = admin\npassword = pw\ndomain = /\n")
+    place.write(
+        "~/.cmk/config",
+        "[ui]\ncolor = true\n" + PROFILE + "username = admin\npassword = pw\ndomain = /\n",
+    )
     regions = place.regions()
     assert [r.name for r in regions] == ["p"]
     assert regions[0].options == {}

@@ -26,7 +26,10 @@ def test_environment_alone_is_the_default_region(place):
     place.environ.update(ENV)
     region = place.load()
     assert (region.name, region.endpoint, region.key, region.secret) == (
-        "environment", ENV["CLOUDSTACK_ENDPOINT"], "env-key", "env-secret"
+        "environment",
+        ENV["CLOUDSTACK_ENDPOINT"],
+        "env-key",
+        "env-secret",
     )
     assert region.source == "environment"
     assert place.default() == ENVIRONMENT_REGION
@@ -54,13 +57,17 @@ def test_environment_by_name_and_in_the_list(place):
 
 
 def test_the_cloudstack_section_is_the_default(place):
-    place.write("~/.cloudstack.ini", INI_CLOUDSTACK + "\n[other]\nendpoint=http://o/\nkey=k\nsecret=s\n")
+    place.write(
+        "~/.cloudstack.ini", INI_CLOUDSTACK + "\n[other]\nendpoint=http://o/\nkey=k\nsecret=s\n"
+    )
     assert place.default() == "cloudstack"
     assert place.load().key == "home-key"
 
 
 def test_cloudstack_region_variable_chooses_the_section(place):
-    place.write("~/.cloudstack.ini", INI_CLOUDSTACK + "\n[other]\nendpoint=http://o/\nkey=k\nsecret=s\n")
+    place.write(
+        "~/.cloudstack.ini", INI_CLOUDSTACK + "\n[other]\nendpoint=http://o/\nkey=k\nsecret=s\n"
+    )
     place.environ["CLOUDSTACK_REGION"] = "other"
     assert place.default() == "other"
     assert place.load().endpoint == "http://o/"
@@ -94,12 +101,18 @@ def test_environment_fills_keys_a_section_leaves_out(place):
     place.write("cloudstack.ini", "[cloudstack]\nendpoint = https://ini.example/\n")
     place.environ.update(CLOUDSTACK_KEY="env-key", CLOUDSTACK_SECRET="env-secret")
     region = place.load()
-    assert (region.endpoint, region.key, region.secret) == ("https://ini.example/", "env-key", "env-secret")
+    assert (region.endpoint, region.key, region.secret) == (
+        "https://ini.example/",
+        "env-key",
+        "env-secret",
+    )
     assert region.source.endswith("[cloudstack] + environment")
 
 
 def test_an_empty_value_counts_as_missing(place):
-    place.write("cloudstack.ini", "[cloudstack]\nendpoint = https://ini.example/\nkey =\nsecret = s\n")
+    place.write(
+        "cloudstack.ini", "[cloudstack]\nendpoint = https://ini.example/\nkey =\nsecret = s\n"
+    )
     place.environ["CLOUDSTACK_KEY"] = "env-key"
     assert place.load().key == "env-key"
 
@@ -167,7 +180,10 @@ def test_cloudmonkey_active_profile_is_the_default_without_cloudstack_ini(place)
     assert place.default() == "lab"
     region = place.load()
     assert (region.name, region.endpoint, region.key, region.secret) == (
-        "lab", "http://lab.example:8080/client/api", "lab-key", "lab-secret"
+        "lab",
+        "http://lab.example:8080/client/api",
+        "lab-key",
+        "lab-secret",
     )
     assert region.source == "~/.cmk/config [lab]"
 
@@ -194,7 +210,9 @@ def test_password_only_cloudmonkey_profiles_are_not_listed(place):
 
 
 def test_environment_values_do_not_leak_into_cloudmonkey_profiles(place):
-    place.write("~/.cmk/config", "[core]\nprofile = p\n[p]\nurl = http://p/\napikey = k\nsecretkey = s\n")
+    place.write(
+        "~/.cmk/config", "[core]\nprofile = p\n[p]\nurl = http://p/\napikey = k\nsecretkey = s\n"
+    )
     place.environ.update(CLOUDSTACK_TIMEOUT="5")
     assert "timeout" not in place.load("p").options
 

@@ -41,6 +41,8 @@ def test_fields_are_readable_and_frozen():
 
 
 def test_from_a_file_too(place):
-    place.write("cloudstack.ini", f"[cloudstack]\nendpoint = http://x/\nkey = {KEY}\nsecret = {SECRET}\n")
+    place.write(
+        "cloudstack.ini", f"[cloudstack]\nendpoint = http://x/\nkey = {KEY}\nsecret = {SECRET}\n"
+    )
     text = repr(place.load()) + str(place.regions())
     assert KEY not in text and SECRET not in text

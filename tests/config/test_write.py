@@ -27,11 +27,15 @@ def test_new_file_is_private_and_loadable(place):
     assert mode_of(path) == 0o600
     region = place.load("simulator")
     assert (region.endpoint, region.key, region.secret) == (ENDPOINT, KEY, SECRET)
-    assert path.read_text() == f"[simulator]\nendpoint = {ENDPOINT}\nkey = {KEY}\nsecret = {SECRET}\n"
+    assert (
+        path.read_text() == f"[simulator]\nendpoint = {ENDPOINT}\nkey = {KEY}\nsecret = {SECRET}\n"
+    )
 
 
 def test_custom_mode_and_missing_parent_directories(place):
-    path = write_region_file(place.home / "a" / "b" / "my.ini", "r", ENDPOINT, KEY, SECRET, mode=0o640)
+    path = write_region_file(
+        place.home / "a" / "b" / "my.ini", "r", ENDPOINT, KEY, SECRET, mode=0o640
+    )
     assert mode_of(path) == 0o640
 
 
@@ -48,7 +52,12 @@ def test_percent_signs_survive_for_us_and_for_cs(place, monkeypatch):
     assert place.load().secret == secret
     monkeypatch.setenv("HOME", str(place.home))
     monkeypatch.chdir(place.cwd)
-    for var in ("CLOUDSTACK_ENDPOINT", "CLOUDSTACK_CONFIG", "CLOUDSTACK_REGION", "CLOUDSTACK_OVERRIDES"):
+    for var in (
+        "CLOUDSTACK_ENDPOINT",
+        "CLOUDSTACK_CONFIG",
+        "CLOUDSTACK_REGION",
+        "CLOUDSTACK_OVERRIDES",
+    ):
         monkeypatch.delenv(var, raising=False)
     assert read_config()["secret"] == secret
 
@@ -81,7 +90,12 @@ def test_updating_keeps_other_sections_comments_and_keys(place):
     assert "# my regions; keep this comment" in text and "; written by hand" in text
     assert "old" not in text.replace("# my regions", "")
     region = place.load("simulator")
-    assert (region.endpoint, region.key, region.secret, region.options) == (ENDPOINT, KEY, SECRET, {"timeout": 3.0})
+    assert (region.endpoint, region.key, region.secret, region.options) == (
+        ENDPOINT,
+        KEY,
+        SECRET,
+        {"timeout": 3.0},
+    )
     assert place.load("prod").secret == "prod-secret"
     assert place.load("later").endpoint == "https://later/"
     assert [r.name for r in place.regions()] == ["prod", "simulator", "later"]
@@ -110,7 +124,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(place, monkeypatch)
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError, match=r"cannot write .*cloudstack.ini: disk full"):
         write_region_file(path, "simulator", ENDPOINT, KEY, SECRET)
     assert path.read_text() == EXISTING
     assert sorted(p.name for p in place.cwd.iterdir()) == ["cloudstack.ini"]
@@ -187,3 +201,13 @@ def test_written_file_works_through_load_region_defaults(place):
     write_region_file(place.home / ".cloudstack.ini", "cloudstack", ENDPOINT, KEY, SECRET)
     region = load_region(environ={}, cwd=place.cwd, home=place.home)
     assert region.name == "cloudstack" and region.source == "~/.cloudstack.ini [cloudstack]"
+
+
+def test_unwritable_and_unreadable_targets_give_one_line(place):
+    folder = place.cwd / "cloudstack.ini"
+    folder.mkdir()  # a directory where the file should be
+    with pytest.raises(ConfigError, match="cannot read .*cloudstack.ini"):
+        write_region_file(folder, "r", ENDPOINT, KEY, SECRET)
+    blocker = place.write("not-a-dir", "x")
+    with pytest.raises(ConfigError, match="cannot write .*not-a-dir/cloudstack.ini"):
+        write_region_file(blocker / "cloudstack.ini", "r", ENDPOINT, KEY, SECRET)

@@ -106,21 +106,34 @@ REPLY_BODY = {
             "params": [
                 {"name": "page", "type": "integer", "required": False},
                 {"name": "pagesize", "type": "integer", "required": False},
-                {"name": "id", "type": "uuid", "required": False, "length": 255, "related": "listThings"},
+                {
+                    "name": "id",
+                    "type": "uuid",
+                    "required": False,
+                    "length": 255,
+                    "related": "listThings",
+                },
                 {},
             ],
             "response": [
                 {"name": "id", "type": "string", "description": "the id"},
                 {},
                 {"name": "created", "type": "date"},
-                {"name": "parts", "type": "list", "response": [{"name": "size", "type": "long"}, {}]},
+                {
+                    "name": "parts",
+                    "type": "list",
+                    "response": [{"name": "size", "type": "long"}, {}],
+                },
             ],
         },
         {
             "name": "createThing",
             "description": "Creates a thing; used for widgets",
             "isasync": True,
-            "params": [{"name": "name", "type": "string", "required": True}, {"name": "page", "type": "integer"}],
+            "params": [
+                {"name": "name", "type": "string", "required": True},
+                {"name": "page", "type": "integer"},
+            ],
         },
         {"name": "deleteThing"},
     ],
@@ -135,14 +148,24 @@ def test_from_listapis_with_and_without_wrapper(wrapped):
     assert spec.version == "4.99"
     things = spec["listThings"]
     assert things.is_list and not things.isasync
-    assert (things.since, things.related, things.description) == ("4.99", ("createThing", "deleteThing"), "Lists things")
+    assert (things.since, things.related, things.description) == (
+        "4.99",
+        ("createThing", "deleteThing"),
+        "Lists things",
+    )
     assert [p.name for p in things.params] == ["page", "pagesize", "id"]  # the {} param is dropped
     assert things.param("id") == Param("id", "uuid", False, "", 255, ("listThings",), None)
     create = spec["createThing"]
     assert create.isasync and not create.is_list  # page alone does not make a list
     assert [p.name for p in create.required_params] == ["name"]
     bare = spec["deleteThing"]
-    assert (bare.isasync, bare.params, bare.response, bare.related, bare.since) == (False, (), (), (), None)
+    assert (bare.isasync, bare.params, bare.response, bare.related, bare.since) == (
+        False,
+        (),
+        (),
+        (),
+        None,
+    )
 
 
 def test_empty_response_fields_are_dropped_at_every_depth():
