@@ -292,6 +292,13 @@ def _verify(value: str, cwd: Path, home: Path) -> bool | str:
     return str(path)
 
 
+def _expiration(value: str, cwd: Path, home: Path) -> int:
+    seconds = int(_number(int, "a whole number of seconds")(value, cwd, home))
+    if seconds == 0:  # requests would expire as they are sent
+        raise ValueError("0 expires every request at once; use seconds ahead, or -1 for no expiry")
+    return seconds
+
+
 def _method(value: str, cwd: Path, home: Path) -> str:
     if value.strip().lower() not in ("get", "post", "auto"):
         raise ValueError(f"expected get, post or auto, got {value!r}")
@@ -307,7 +314,7 @@ _CHECKS: dict[str, tuple[str, Callable[[str, Path, Path], Any]]] = {
     "cert": ("cert", _file),
     "cert_key": ("cert_key", _file),
     "retry": ("retries", _number(int, "a whole number of retries", at_least=0)),
-    "expiration": ("expires_in", _number(int, "a whole number of seconds")),
+    "expiration": ("expires_in", _expiration),
     "poll_interval": ("async_poll_latency", _number(float, _SECONDS, above=0)),
     "job_timeout": ("job_timeout", _number(float, _SECONDS, above=0)),
     "method": ("method", _method),

@@ -93,6 +93,7 @@ def test_incomplete_environment(place, missing):
         ("retry = 1.5", "retry: expected a whole number of retries, got '1.5'"),
         ("retry = -1", "retry: expected a whole number of retries of at least 0, got '-1'"),
         ("expiration = ten", "expiration: expected a whole number of seconds, got 'ten'"),
+        ("expiration = 0", "expiration: 0 expires every request at once; use seconds ahead, or -1"),
         ("poll_interval = -2", "poll_interval: expected a number of seconds greater than 0"),
         ("job_timeout = x", "job_timeout: expected a number of seconds, got 'x'"),
         ("method = put", "method: expected get, post or auto, got 'put'"),

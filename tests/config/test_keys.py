@@ -153,3 +153,25 @@ def test_cloudmonkey_ignores_its_ui_section_and_other_keys(place):
     regions = place.regions()
     assert [r.name for r in regions] == ["p"]
     assert regions[0].options == {}
+
+
+def test_every_option_a_region_can_carry_is_accepted_by_the_client(place):
+    bundle = place.write("ca.pem", "x")
+    cert = place.write("c.crt", "c")
+    key = place.write("c.key", "k")
+    place.write(
+        "cloudstack.ini",
+        BASE
+        + f"timeout = 7\nverify = {bundle}\ncert = {cert}\ncert_key = {key}\nretry = 2\n"
+        + "expiration = 120\npoll_interval = 0.5\njob_timeout = 60\nmethod = post\nheader_X-A = b\n",
+    )
+    place.write("~/.cloudstack.ini", BASE.replace("cloudstack]", "nosig]") + "expiration = -1\n")
+    from cloudstack_magic._options import ClientOptions
+
+    options = ClientOptions.from_kwargs(place.load().options)
+    assert (options.timeout, options.verify, options.cert, options.cert_key) == (
+        7.0, str(bundle), str(cert), str(key)
+    )  # fmt: skip
+    assert (options.retries, options.expires_in, options.async_poll_latency) == (2, 120.0, 0.5)
+    assert (options.job_timeout, options.method, dict(options.headers)) == (60.0, "post", {"x-a": "b"})
+    assert ClientOptions.from_kwargs(place.load("nosig").options).signature_version is None
