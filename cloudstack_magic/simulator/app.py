@@ -1,0 +1,120 @@
+"""The aiohttp application: ``/client/api`` plus the ``/_simulator`` admin endpoints.
+
+Request flow (the order ``ApiServlet``/``ApiServer`` use): parameters → command known (exact
+case) and signature/expiry valid, else 401 → parameter checks (431) → handler → JSON or XML.
+An error middleware turns every :class:`ApiError` into CloudStack's error body; faults sit in
+their own middleware (``faults.py``); a ``cleanup_ctx`` stops pending job timers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from .._spec import packaged_spec
+from . import commands  # noqa: F401  (registers the handlers)
+from .dispatch import Call, dispatch, response_name
+from .errors import UNAUTHORIZED, UNVERIFIED_TEXT, ApiError
+from .faults import API_PATH, PARAMS, Handler, fault_middleware, read_params
+from .render import JSON_TYPE, render, to_xml
+from .runtime import Runtime, Settings
+from .verify import check_expiry, signature_matches
+
+__all__ = ["RUNTIME", "make_app"]
+
+RUNTIME = web.AppKey("runtime", Runtime)
+BAD_REQUEST = 400
+
+
+def _wants_json(params: dict[str, str]) -> bool:
+    return (params.get("response") or "").lower() == "json"
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render an :class:`ApiError` the way ``ApiServer.getSerializedApiError`` does."""
+    try:
+        return await handler(request)
+    except ApiError as error:
+        params = request.get(PARAMS) or dict(request.query)
+        name = error.response_name
+        if name is None:
+            command = params.get("command")
+            known = command is not None and command in packaged_spec()
+            name = response_name(command) if known and command else "errorresponse"
+        data = {name: error.body()}
+        if _wants_json(params):
+            body, content_type = json.dumps(data, separators=(",", ":")).encode(), JSON_TYPE
+        else:
+            body, content_type = to_xml(name, error.body()), "text/xml"
+        headers = {"X-Description": error.text, **error.headers}
+        return web.Response(status=error.code, body=body, headers=headers, content_type=content_type.split(";")[0],
+                            charset="UTF-8")
+
+
+async def api(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    params = await read_params(request)
+    command = params.get("command")
+    if command is None:
+        raise ApiError(BAD_REQUEST, "no command specified", response_name="errorresponse")
+    spec = packaged_spec()
+    if command not in spec:  # unknown or wrongly cased: the servlet says 401, not 432
+        raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None, response_name="errorresponse")
+    apikey = next((v for k, v in params.items() if k.lower() == "apikey"), None)
+    if apikey != settings.api_key or not signature_matches(params, settings.secret_key):
+        raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)
+    if check_expiry(params, lambda: datetime.now(timezone.utc)) is not None:
+        raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)
+    lowered: dict[str, str] = {}
+    for name, value in params.items():
+        lowered.setdefault(name.lower(), value)
+    call = Call(command, spec[command], lowered, runtime.cloud, runtime.jobs, settings.page_size_limit)
+    result = dispatch(call)
+    body, content_type = render(response_name(command), result, _wants_json(params))
+    return web.Response(body=body, content_type=content_type.split(";")[0], charset="UTF-8")
+
+
+async def stats(request: web.Request) -> web.Response:
+    return web.json_response(request.app[RUNTIME].stats())
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Clear the counters; ``?inventory=1`` also rebuilds the seeded cloud and drops jobs."""
+    runtime = request.app[RUNTIME]
+    if request.query.get("inventory", "").lower() in ("1", "true", "yes"):
+        runtime.reseed()
+    runtime.reset_counters()
+    return web.json_response({"reset": True})
+
+
+async def configure(request: web.Request) -> web.Response:
+    """Change tunable settings (latency, faults, job duration) without a restart."""
+    try:
+        changes = await request.json()
+        request.app[RUNTIME].configure(**changes)
+    except (ValueError, TypeError) as error:
+        return web.json_response({"error": str(error)}, status=BAD_REQUEST)
+    return web.json_response(request.app[RUNTIME].settings.public())
+
+
+def make_app(settings: Settings) -> web.Application:
+    """A ready-to-run application for ``settings``, its cloud already seeded."""
+    app = web.Application(middlewares=[error_middleware, fault_middleware(RUNTIME)])
+    app[RUNTIME] = Runtime(settings)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        yield
+        app[RUNTIME].jobs.cancel_timers()  # pending jobs must not fire on a closed loop
+
+    app.cleanup_ctx.append(lifecycle)
+    app.add_routes([
+        web.get(API_PATH, api), web.post(API_PATH, api),
+        web.get("/_simulator/stats", stats), web.post("/_simulator/reset", reset),
+        web.post("/_simulator/config", configure),
+    ])
+    return app

@@ -1,0 +1,7 @@
+"""Command handlers by area; importing this package registers them in ``dispatch.HANDLERS``."""
+
+from __future__ import annotations
+
+from . import inventory, storage, vms
+
+__all__ = ["inventory", "storage", "vms"]

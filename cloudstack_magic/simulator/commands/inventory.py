@@ -1,0 +1,107 @@
+"""Read-only commands: the inventory lists, async job queries, ``listApis``, ``listCapabilities``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._spec import Api, packaged_spec
+from ..dispatch import Call, ListResult, Result, command, invalid_id
+from ..listing import list_rows, page_of
+from ..tables import Row
+
+__all__: list[str] = []
+
+SIMPLE_LISTS = {
+    "listDomains": "domains", "listAccounts": "accounts", "listUsers": "users", "listProjects": "projects",
+    "listZones": "zones", "listPods": "pods", "listClusters": "clusters", "listHosts": "hosts",
+    "listOsTypes": "ostypes", "listServiceOfferings": "serviceofferings", "listDiskOfferings": "diskofferings",
+    "listNetworks": "networks", "listVolumes": "volumes", "listSnapshots": "snapshots",
+    "listPublicIpAddresses": "publicips", "listSecurityGroups": "securitygroups", "listSSHKeyPairs": "sshkeypairs",
+    "listEvents": "events", "listTags": "tags", "listIsos": "isos",
+}
+
+
+def _simple(table_name: str):  # type: ignore[no-untyped-def]
+    def handler(call: Call) -> Result:
+        return list_rows(call, call.cloud.tables[table_name])
+
+    return handler
+
+
+for _command, _table in SIMPLE_LISTS.items():
+    command(_command)(_simple(_table))
+
+
+@command("listVirtualMachines")
+def list_virtual_machines(call: Call) -> Result:
+    extra = []
+    if networkid := call.get("networkid"):
+        extra.append((("networkid", networkid), lambda row: any(n["networkid"] == networkid for n in row["nic"])))
+    if groupname := call.get("group"):
+        extra.append((("group", groupname), lambda row: row.get("group") == groupname))
+    return list_rows(call, call.cloud.vms, exact_name=False, extra=extra)
+
+
+@command("listTemplates")
+def list_templates(call: Call) -> Result:
+    # templatefilter (required): featured / self / selfexecutable / sharedexecutable / executable / community / all
+    kind = (call.get("templatefilter") or "").lower()
+    extra = []
+    if kind == "featured":
+        extra.append((("featured",), lambda row: bool(row.get("isfeatured"))))
+    elif kind in ("self", "selfexecutable", "sharedexecutable"):
+        mine = call.cloud.caller.account
+        extra.append((("self", mine), lambda row: row.get("account") == mine))
+    elif kind == "community":
+        extra.append((("community",), lambda row: bool(row.get("ispublic")) and not row.get("isfeatured")))
+    return list_rows(call, call.cloud.templates, extra=extra)
+
+
+@command("listAsyncJobs")
+def list_async_jobs(call: Call) -> Result:
+    return list_rows(call, call.jobs.table)
+
+
+@command("queryAsyncJobResult")
+def query_async_job_result(call: Call) -> Result:
+    jobid = call.get("jobid") or ""
+    row = call.jobs.get(jobid)
+    if row is None:
+        raise invalid_id("jobid", jobid)
+    return dict(row)
+
+
+@command("listApis")
+def list_apis(call: Call) -> Result:
+    spec = packaged_spec()
+    name = call.get("name")
+    apis = [spec[name]] if name and name in spec else [] if name else list(spec.values())
+    rows = [_api_row(api) for api in apis]
+    return ListResult(None, "api", page_of(call, rows), len(rows))
+
+
+@command("listCapabilities")
+def list_capabilities(call: Call) -> Result:
+    return {"capability": {
+        "cloudstackversion": "4.18.1.0", "securitygroupsenabled": False, "userpublictemplateenabled": True,
+        "supportELB": "false", "projectinviterequired": False, "allowusercreateprojects": True,
+        "customdiskofftmaxsize": 1024, "regionsecondaryenabled": False, "kvmsnapshotenabled": True,
+        "allowuserviewdestroyedvm": False, "allowuserexpungerecovervm": False, "apilimitinterval": 1,
+        "apilimitmax": 0, "defaultuipagesize": call.page_size_limit, "dynamicrolesenabled": True,
+    }}
+
+
+def _api_row(api: Api) -> Row:
+    row: dict[str, Any] = {"name": api.name, "description": api.description, "isasync": api.isasync}
+    if api.since:
+        row["since"] = api.since
+    if api.related:
+        row["related"] = ",".join(api.related)
+    row["params"] = [
+        {k: v for k, v in (("name", p.name), ("description", p.description), ("type", p.type),
+                           ("length", p.length), ("required", p.required), ("since", p.since),
+                           ("related", ",".join(p.related) or None)) if v is not None}
+        for p in api.params
+    ]
+    row["response"] = [{"name": f.name, "description": f.description, "type": f.type} for f in api.response]
+    return row

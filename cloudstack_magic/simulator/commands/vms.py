@@ -1,0 +1,267 @@
+"""VM lifecycle: deploy, start, stop, reboot, destroy, expunge, recover, scale, update.
+
+State-changing commands are async jobs: the VM moves to a transitional state at once
+(``Starting``, ``Stopping``) and to its final state when the job finishes. Deploys and starts
+reserve cores in their zone; when none are left the job fails with 533, as a full cloud does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..dispatch import Call, JobAccepted, Result, command, invalid_id
+from ..errors import (
+    CS_CAPACITY,
+    CS_INVALID_PARAMETER,
+    INSUFFICIENT_CAPACITY_ERROR,
+    PARAM_ERROR,
+    ApiError,
+    param_error,
+)
+from ..inventory import build_volume, build_vm, place_on_host
+from ..tables import Row
+
+__all__ = ["lookup"]
+
+
+def lookup(call: Call, table_name: str, param: str, required: bool = True) -> Row | None:
+    """The row a UUID parameter names, or the server's 431 when it names nothing."""
+    value = call.get(param)
+    if value is None:
+        if required:
+            raise ApiError(PARAM_ERROR, f"Unable to execute API command {call.command.lower()} due to missing"
+                           f" parameter {param}")
+        return None
+    row = call.cloud.tables[table_name].get(value)
+    if row is None:
+        raise invalid_id(param, value)
+    return row
+
+
+def _vm_result(call: Call, vm_id: str) -> dict[str, Any]:
+    vm = call.cloud.vms.get(vm_id)
+    return {"virtualmachine": dict(vm)} if vm is not None else {"success": True}
+
+
+def _reserve(call: Call, zoneid: str, cores: int, name: str) -> bool:
+    used_total = call.cloud.capacity.setdefault(zoneid, [0, 0])
+    if used_total[0] + cores > used_total[1]:
+        return False
+    used_total[0] += cores
+    return True
+
+
+def _release(call: Call, vm: Row) -> None:
+    used_total = call.cloud.capacity.get(vm["zoneid"])
+    if used_total is not None:
+        used_total[0] = max(0, used_total[0] - vm["cpunumber"])
+
+
+def _no_capacity(vm: Row) -> ApiError:
+    return ApiError(INSUFFICIENT_CAPACITY_ERROR,
+                    f"Unable to create a deployment for VM instance {{\"id\":\"{vm['id']}\",\"instanceName\":"
+                    f"\"{vm['instancename']}\",\"uuid\":\"{vm['id']}\"}}", CS_CAPACITY)
+
+
+@command("deployVirtualMachine")
+def deploy(call: Call) -> Result:
+    cloud = call.cloud
+    zone = lookup(call, "zones", "zoneid")
+    template = lookup(call, "templates", "templateid")
+    offering = lookup(call, "serviceofferings", "serviceofferingid")
+    assert zone is not None and template is not None and offering is not None
+    project = lookup(call, "projects", "projectid", required=False)
+    account = cloud.accounts.get(cloud.caller.accountid)
+    if (name := call.get("account")) is not None:
+        account = next((a for a in cloud.accounts if a["name"] == name), None)
+        if account is None:
+            raise param_error(f"Unable to find account {name} in domain {call.get('domainid') or cloud.caller.domainid}")
+    owner = cloud.owner_fields(account if project is None else None, project)
+    networks = call.ids("networkids")
+    network = None
+    for row in cloud.networks:
+        if (networks and row["id"] == networks[0]) or (not networks and row["zoneid"] == zone["id"]
+                                                       and row.get("account") == owner.get("account")
+                                                       and row.get("projectid") == owner.get("projectid")):
+            network = row
+            break
+    if network is None:
+        if networks:
+            raise invalid_id("networkids", networks[0])
+        network = next(row for row in cloud.networks if row["zoneid"] == zone["id"])
+    name = call.get("name") or f"VM-{cloud.uuid()}"
+    if any(vm["name"] == name and vm["state"] != "Destroyed" for vm in cloud.vms.select(("name", name), lambda r: r["name"] == name)):
+        raise ApiError(PARAM_ERROR, f"The vm with hostName {name} already exists in the network domain:"
+                       f" cs{network['name']}.internal; network={network['name']}", CS_INVALID_PARAMETER)
+    start = (call.get("startvm") or "true").lower() != "false"
+    vm = build_vm(cloud, name, zone, template, offering, network, account if project is None else None, project,
+                  created=cloud.now(), state="Stopped", displayname=call.get("displayname"))
+    vm["state"] = "Starting" if start else "Stopped"
+    if group := call.get("group"):
+        vm["group"] = group
+    if keypair := call.get("keypair"):
+        vm["keypairs"] = keypair
+    cloud.vms.add(vm)
+    cloud.volumes.add(build_volume(cloud, vm, "ROOT", template["size"], created=vm["created"]))
+    enough = not start or _reserve(call, zone["id"], offering["cpunumber"], name)
+
+    def work() -> dict[str, Any]:
+        if not enough:
+            cloud.vms.update(vm["id"], state="Error")
+            raise _no_capacity(vm)
+        if start:
+            place_on_host(cloud, vm)
+            cloud.vms.update(vm["id"], state="Running")
+        return _vm_result(call, vm["id"])
+
+    return JobAccepted(call.jobs.submit(call.command, "VirtualMachine", vm["id"], work), id=vm["id"])
+
+
+def _vm_job(call: Call, transitional: str | None, finish: Any) -> Result:
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    vm_id = vm["id"]
+    if vm["state"] == "Expunging":
+        raise invalid_id("id", vm_id)
+    before = vm["state"]
+    if transitional:
+        call.cloud.vms.update(vm_id, state=transitional)
+
+    def work() -> dict[str, Any]:
+        current = call.cloud.vms.get(vm_id)
+        if current is None:
+            return {"success": True}
+        return finish(current, before)
+
+    return JobAccepted(call.jobs.submit(call.command, "VirtualMachine", vm_id, work))
+
+
+@command("startVirtualMachine")
+def start(call: Call) -> Result:
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    if vm["state"] in ("Destroyed", "Error"):
+        raise param_error(f"Unable to start VM instance {vm['id']} in state {vm['state']}")
+    needs_cores = vm["state"] == "Stopped" and not _reserve(call, vm["zoneid"], vm["cpunumber"], vm["name"])
+
+    def finish(current: Row, before: str) -> dict[str, Any]:
+        if needs_cores:
+            call.cloud.vms.update(current["id"], state="Stopped")
+            raise _no_capacity(current)
+        if before != "Running":
+            place_on_host(call.cloud, current)
+        call.cloud.vms.update(current["id"], state="Running")
+        return _vm_result(call, current["id"])
+
+    return _vm_job(call, "Starting" if vm["state"] == "Stopped" else None, finish)
+
+
+@command("stopVirtualMachine")
+def stop(call: Call) -> Result:
+    def finish(current: Row, before: str) -> dict[str, Any]:
+        if before == "Running":
+            _release(call, current)
+        call.cloud.vms.update(current["id"], state="Stopped", hostid=None, hostname=None)
+        return _vm_result(call, current["id"])
+
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    return _vm_job(call, "Stopping" if vm["state"] == "Running" else None, finish)
+
+
+@command("rebootVirtualMachine")
+def reboot(call: Call) -> Result:
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    if vm["state"] != "Running":
+        raise param_error(f"Unable to reboot VM instance {vm['id']}: it is not running (state {vm['state']})")
+    return _vm_job(call, None, lambda current, before: _vm_result(call, current["id"]))
+
+
+@command("destroyVirtualMachine")
+def destroy(call: Call) -> Result:
+    expunge = call.flag("expunge")
+
+    def finish(current: Row, before: str) -> dict[str, Any]:
+        if before == "Running":
+            _release(call, current)
+        if expunge:
+            _expunge(call, current)
+            return {"virtualmachine": {**current, "state": "Expunging"}}
+        call.cloud.vms.update(current["id"], state="Destroyed", hostid=None, hostname=None)
+        return _vm_result(call, current["id"])
+
+    return _vm_job(call, None, finish)
+
+
+def _expunge(call: Call, vm: Row) -> None:
+    cloud = call.cloud
+    cloud.vms.remove(vm["id"])
+    for volume in [v for v in cloud.volumes if v.get("virtualmachineid") == vm["id"]]:
+        cloud.volumes.remove(volume["id"])
+    for tag in vm.get("tags", ()):
+        cloud.tags.remove((tag["resourceid"], tag["key"]))
+
+
+@command("expungeVirtualMachine")
+def expunge(call: Call) -> Result:
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    if vm["state"] != "Destroyed":
+        raise param_error(f"Please destroy vm with uuid: {vm['id']} before expunging it")
+
+    def finish(current: Row, before: str) -> dict[str, Any]:
+        _expunge(call, current)
+        return {"success": True}
+
+    return _vm_job(call, "Expunging", finish)
+
+
+@command("recoverVirtualMachine")
+def recover(call: Call) -> Result:
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    if vm["state"] != "Destroyed":
+        raise param_error(f"Unable to recover VM as the VM is in state {vm['state']}")
+    return {"virtualmachine": dict(call.cloud.vms.update(vm["id"], state="Stopped"))}
+
+
+def _apply_offering(call: Call, vm: Row, offering: Row) -> Row:
+    return call.cloud.vms.update(vm["id"], serviceofferingid=offering["id"], serviceofferingname=offering["name"],
+                                 cpunumber=offering["cpunumber"], cpuspeed=offering["cpuspeed"],
+                                 memory=offering["memory"])
+
+
+@command("scaleVirtualMachine")
+def scale(call: Call) -> Result:
+    offering = lookup(call, "serviceofferings", "serviceofferingid")
+    assert offering is not None
+
+    def finish(current: Row, before: str) -> dict[str, Any]:
+        if current["state"] == "Running":
+            grow = offering["cpunumber"] - current["cpunumber"]
+            if grow > 0 and not _reserve(call, current["zoneid"], grow, current["name"]):
+                raise _no_capacity(current)
+            if grow < 0:
+                call.cloud.capacity[current["zoneid"]][0] += grow
+        return {"virtualmachine": dict(_apply_offering(call, current, offering))}
+
+    return _vm_job(call, None, finish)
+
+
+@command("changeServiceForVirtualMachine")
+def change_service(call: Call) -> Result:
+    vm = lookup(call, "vms", "id")
+    offering = lookup(call, "serviceofferings", "serviceofferingid")
+    assert vm is not None and offering is not None
+    if vm["state"] != "Stopped":
+        raise param_error(f"Unable to upgrade virtual machine {vm['id']}: it is not stopped (state {vm['state']})")
+    return {"virtualmachine": dict(_apply_offering(call, vm, offering))}
+
+
+@command("updateVirtualMachine")
+def update(call: Call) -> Result:
+    vm = lookup(call, "vms", "id")
+    assert vm is not None
+    fields = {k: call.get(k) for k in ("displayname", "group", "name") if call.get(k) is not None}
+    return {"virtualmachine": dict(call.cloud.vms.update(vm["id"], **fields))}

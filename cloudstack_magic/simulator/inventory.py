@@ -1,0 +1,282 @@
+"""A seeded, believable small cloud: domains to VMs, sized by the number of VMs.
+
+Everything is drawn from ``cloud.rng`` in a fixed order, so the same seed and size give the
+same ids, names and states. Rows use CloudStack 4.18 field names and leave out fields that
+have no value (a stopped VM has no host; only some VMs have tags, groups or key pairs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .state import Cloud, format_date
+from .tables import Row
+
+__all__ = ["HOST_CORES", "build_vm", "nic_for", "seed"]
+
+BASE_TIME = 1_780_000_000.0  # 2026-05-28: "created" dates fall in the year before it
+HOST_CORES = 64
+ZONES = ("ams1", "fra1", "lon1")
+ROLES = ("web", "api", "db", "cache", "worker", "ci", "k8s-node", "mq", "search", "proxy")
+TAG_KEYS = {"env": ("prod", "staging", "dev"), "team": ("core", "data", "web", "ml"),
+            "tier": ("frontend", "backend")}
+DOMAINS = (("Engineering", "ROOT"), ("Research", "ROOT"), ("QA", "Engineering"))
+ACCOUNTS = (("admin", "ROOT", 1), ("ops", "ROOT", 0), ("alice", "Engineering", 0),
+            ("bob", "Engineering", 0), ("carol", "Research", 0), ("dave", "QA", 2))
+OSTYPES = (("Ubuntu 22.04 LTS", "Ubuntu"), ("Rocky Linux 9", "CentOS"), ("Debian GNU/Linux 12 (64-bit)", "Debian"),
+           ("CentOS 7", "CentOS"), ("Windows Server 2022 (64-bit)", "Windows"))
+TEMPLATES = (("ubuntu-22.04", "Ubuntu 22.04 LTS cloud image", 0, 10), ("rocky-9", "Rocky Linux 9 GenericCloud", 1, 10),
+             ("debian-12", "Debian 12 bookworm", 2, 8), ("centos-7", "CentOS 7 (EOL)", 3, 8),
+             ("win2022", "Windows Server 2022 Datacenter", 4, 40))
+SERVICE_OFFERINGS = (("Small Instance", 1, 1024), ("Medium Instance", 2, 4096), ("Large Instance", 4, 8192),
+                     ("XLarge Instance", 8, 16384))
+DISK_OFFERINGS = (("Small", 5), ("Medium", 20), ("Large", 100), ("Custom", 0))
+VM_STATES = (("Running", 80), ("Stopped", 17), ("Error", 1), ("Destroyed", 2))
+
+
+def seed(cloud: Cloud, vms: int) -> None:
+    """Fill ``cloud`` with a cloud holding ``vms`` virtual machines."""
+    rng = cloud.rng
+    when = lambda days: format_date(BASE_TIME - rng.uniform(0, days) * 86400)  # noqa: E731
+    root = {"id": cloud.uuid(), "name": "ROOT", "level": 0, "path": "ROOT", "haschild": True, "state": "Active"}
+    domains = {"ROOT": root}
+    for name, parent in DOMAINS:
+        up = domains[parent]
+        domains[name] = {"id": cloud.uuid(), "name": name, "level": up["level"] + 1, "parentdomainid": up["id"],
+                         "parentdomainname": up["name"], "path": f"{up['path']}/{name}",
+                         "haschild": name == "Engineering", "state": "Active"}
+    cloud.domains.extend(list(domains.values()))
+    accounts = []
+    for name, domain, kind in ACCOUNTS:
+        d = domains[domain]
+        role = ("Root Admin", "Admin") if kind == 1 else ("Domain Admin", "DomainAdmin") if kind == 2 else ("User", "User")
+        accounts.append({"id": cloud.uuid(), "name": name, "accounttype": kind, "roletype": role[1], "rolename": role[0],
+                         "domainid": d["id"], "domain": d["name"], "domainpath": d["path"], "state": "enabled",
+                         "created": when(400), "isdefault": name == "admin"})
+    cloud.accounts.extend(accounts)
+    for account in accounts:
+        user = {"id": cloud.uuid(), "username": account["name"], "firstname": account["name"].title(),
+                "lastname": "Demo", "email": f"{account['name']}@example.org", "account": account["name"],
+                "accountid": account["id"], "accounttype": account["accounttype"], "roletype": account["roletype"],
+                "domainid": account["domainid"], "domain": account["domain"], "state": "enabled",
+                "created": account["created"], "isdefault": account["name"] == "admin"}
+        cloud.users.add(user)
+        if account["name"] == "admin":
+            cloud.caller.accountid, cloud.caller.userid = account["id"], user["id"]
+            cloud.caller.domainid = account["domainid"]
+    eng = domains["Engineering"]
+    projects = [{"id": cloud.uuid(), "name": name, "displaytext": text, "domainid": eng["id"], "domain": eng["name"],
+                 "state": "Active", "owner": [{"account": "alice"}], "created": when(300)}
+                for name, text in (("platform", "Platform team"), ("ml-lab", "Machine learning lab"))]
+    cloud.projects.extend(projects)
+
+    zones = [{"id": cloud.uuid(), "name": name, "description": f"Zone {name}", "networktype": "Advanced",
+              "securitygroupsenabled": False, "allocationstate": "Enabled", "dhcpprovider": "VirtualRouter",
+              "localstorageenabled": False, "dns1": "1.1.1.1", "internaldns1": "10.0.0.2", "type": "Core",
+              "zonetoken": cloud.uuid(), "tags": []} for name in ZONES[: 2 if vms < 1000 else 3]]
+    cloud.zones.extend(zones)
+    ostypes = [{"id": cloud.uuid(), "description": d, "oscategoryname": c, "isuserdefined": False} for d, c in OSTYPES]
+    cloud.ostypes.extend(ostypes)
+    templates = []
+    for i, (name, text, os_index, size_gb) in enumerate(TEMPLATES):
+        templates.append({"id": cloud.uuid(), "name": name, "displaytext": text, "ispublic": True, "isfeatured": i < 3,
+                          "isready": True, "status": "Download Complete", "format": "QCOW2", "hypervisor": "KVM",
+                          "ostypeid": ostypes[os_index]["id"], "ostypename": ostypes[os_index]["description"],
+                          "account": "system", "domainid": root["id"], "domain": "ROOT", "crossZones": True,
+                          "passwordenabled": i != 4, "size": size_gb << 30, "templatetype": "USER",
+                          "created": when(400), "isextractable": False, "sshkeyenabled": i != 4, "tags": []})
+    cloud.templates.extend(templates)
+    cloud.isos.extend([{"id": cloud.uuid(), "name": name, "displaytext": name, "ispublic": True, "isready": True,
+                        "bootable": bootable, "ostypeid": ostypes[0]["id"], "ostypename": ostypes[0]["description"],
+                        "account": "system", "domainid": root["id"], "domain": "ROOT", "crossZones": True,
+                        "created": when(400), "tags": []}
+                       for name, bootable in (("ubuntu-22.04-live.iso", True), ("virtio-win.iso", False))])
+    offerings = [{"id": cloud.uuid(), "name": name, "displaytext": f"{name} {cpus}vCPU, {mem // 1024}GB RAM",
+                  "cpunumber": cpus, "cpuspeed": 2000, "memory": mem, "storagetype": "shared", "offerha": False,
+                  "limitcpuuse": False, "iscustomized": False, "issystem": False, "defaultuse": False,
+                  "created": when(400)} for name, cpus, mem in SERVICE_OFFERINGS]
+    cloud.serviceofferings.extend(offerings)
+    disk_offerings = [{"id": cloud.uuid(), "name": name, "displaytext": f"{name} disk", "disksize": size,
+                       "iscustomized": size == 0, "storagetype": "shared", "provisioningtype": "thin",
+                       "created": when(400)} for name, size in DISK_OFFERINGS]
+    cloud.diskofferings.extend(disk_offerings)
+
+    hosts_per_zone = max(2, math.ceil(vms * 2.8 / HOST_CORES / len(zones) * 1.1))
+    for z in zones:
+        pod = {"id": cloud.uuid(), "name": f"{z['name']}-pod1", "zoneid": z["id"], "zonename": z["name"],
+               "gateway": "192.168.0.1", "netmask": "255.255.0.0", "allocationstate": "Enabled"}
+        cloud.pods.add(pod)
+        clusters = [{"id": cloud.uuid(), "name": f"{z['name']}-cluster{c}", "podid": pod["id"], "podname": pod["name"],
+                     "zoneid": z["id"], "zonename": z["name"], "hypervisortype": "KVM", "clustertype": "CloudManaged",
+                     "allocationstate": "Enabled", "managedstate": "Managed"} for c in (1, 2)]
+        cloud.clusters.extend(clusters)
+        for h in range(hosts_per_zone):
+            cluster = clusters[h % 2]
+            cloud.hosts.add({"id": cloud.uuid(), "name": f"kvm-{z['name']}-{h + 1:03d}", "state": "Up", "type": "Routing",
+                             "ipaddress": f"192.168.{h // 250}.{h % 250 + 10}", "zoneid": z["id"], "zonename": z["name"],
+                             "podid": pod["id"], "podname": pod["name"], "clusterid": cluster["id"],
+                             "clustername": cluster["name"], "hypervisor": "KVM", "hypervisorversion": "6.2.0",
+                             "cpunumber": HOST_CORES, "cpuspeed": 2400, "memorytotal": 512 << 30,
+                             "resourcestate": "Enabled", "created": when(400), "version": "4.18.1.0"})
+        cloud.capacity[z["id"]] = [0, hosts_per_zone * HOST_CORES]
+
+    owners: list[tuple[Row | None, Row | None]] = [(a, None) for a in accounts] + [(None, p) for p in projects]
+    networks: dict[tuple[int, str], Row] = {}
+    for oi, (account, project) in enumerate(owners):
+        for zi, z in enumerate(zones):
+            n = len(networks) + 1
+            owner = cloud.owner_fields(account, project)
+            name = f"{(account or project or {})['name']}-{z['name']}-net"
+            networks[oi, z["id"]] = {
+                "id": cloud.uuid(), "name": name, "displaytext": name, "cidr": f"10.{n}.0.0/16", "gateway": f"10.{n}.0.1",
+                "netmask": "255.255.0.0", "type": "Isolated", "traffictype": "Guest", "state": "Implemented",
+                "zoneid": z["id"], "zonename": z["name"], "networkofferingname": "DefaultIsolatedNetworkOfferingWithSourceNatService",
+                "broadcastdomaintype": "Vlan", "broadcasturi": f"vlan://{100 + n}", "ispersistent": False,
+                "restartrequired": False, "acltype": "Account", "specifyipranges": False, "canusefordeploy": True,
+                **owner, "tags": []}
+            cloud.network_numbers[networks[oi, z["id"]]["id"]] = [n, 1]
+    cloud.networks.extend(list(networks.values()))
+    for net in networks.values():
+        n = cloud.network_numbers[net["id"]][0]
+        cloud.publicips.add({"id": cloud.uuid(), "ipaddress": f"203.0.{n // 250}.{n % 250 + 1}",
+                             "issourcenat": True, "isstaticnat": False, "state": "Allocated", "zoneid": net["zoneid"],
+                             "zonename": net["zonename"], "associatednetworkid": net["id"],
+                             "associatednetworkname": net["name"], "allocated": when(300), "forvirtualnetwork": True,
+                             **{k: net[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in net},
+                             "tags": []})
+    for account in accounts:
+        cloud.securitygroups.add({"id": cloud.uuid(), "name": "default", "description": f"Default Security Group",
+                                  "account": account["name"], "domainid": account["domainid"],
+                                  "domain": account["domain"], "ingressrule": [], "egressrule": [], "tags": []})
+        cloud.sshkeypairs.add({"id": cloud.uuid(), "name": f"{account['name']}-laptop", "account": account["name"],
+                               "domainid": account["domainid"], "domain": account["domain"],
+                               "fingerprint": ":".join(f"{rng.getrandbits(8):02x}" for _ in range(16))})
+
+    weights = [w for _, w in VM_STATES]
+    states = rng.choices([s for s, _ in VM_STATES], weights, k=vms)
+    width = max(4, len(str(vms)))
+    vm_rows, volumes, tags = [], [], []
+    for i in range(vms):
+        oi = rng.randrange(len(owners)) if rng.random() < 0.3 else rng.randrange(len(accounts))
+        if oi >= len(accounts) and rng.random() < 0.7:
+            oi = rng.randrange(len(accounts))  # projects hold a few per cent of the VMs
+        account, project = owners[oi]
+        zone = zones[rng.randrange(len(zones))]
+        offering = offerings[rng.choices((0, 1, 2, 3), (40, 35, 20, 5))[0]]
+        template = templates[rng.choices((0, 1, 2, 3, 4), (40, 25, 20, 5, 10))[0]]
+        name = f"{ROLES[rng.randrange(len(ROLES))]}-{i + 1:0{width}d}"
+        vm = build_vm(cloud, name, zone, template, offering, networks[oi, zone["id"]], account, project,
+                      created=when(365), state=states[i])
+        if rng.random() < 0.4:
+            for key in rng.sample(sorted(TAG_KEYS), rng.randint(1, 2)):
+                tag = make_tag(cloud, vm, "UserVm", key, rng.choice(TAG_KEYS[key]))
+                vm["tags"].append(tag)
+                tags.append(tag)
+        if rng.random() < 0.15:
+            vm["group"] = ROLES[rng.randrange(len(ROLES))] + "s"
+        if rng.random() < 0.5 and account is not None and template.get("sshkeyenabled"):
+            vm["keypairs"] = f"{account['name']}-laptop"
+        if vm["state"] == "Running":
+            cloud.capacity[zone["id"]][0] += offering["cpunumber"]
+        vm_rows.append(vm)
+        volumes.append(build_volume(cloud, vm, "ROOT", template["size"], created=vm["created"]))
+        if rng.random() < 0.3:
+            volumes.append(build_volume(cloud, vm, "DATADISK", disk_offerings[rng.randrange(3)]["disksize"] << 30,
+                                        created=vm["created"], offering=disk_offerings[rng.randrange(3)]))
+    cloud.vms.extend(vm_rows)
+    cloud.volumes.extend(volumes)
+    cloud.tags.extend(tags)
+    snapshots = []
+    for volume in volumes[:: max(1, len(volumes) // max(1, vms // 10))][: max(1, vms // 10)]:
+        snapshots.append(build_snapshot(cloud, volume, created=when(60), state="BackedUp"))
+    cloud.snapshots.extend(snapshots)
+    for z in zones:  # leave headroom: deploys succeed for a while, then 533
+        used, total = cloud.capacity[z["id"]]
+        cloud.capacity[z["id"]][1] = max(total, used + 64)
+    events = []
+    for vm in vm_rows[: min(vms, 2000)]:
+        events.append({"id": cloud.uuid(), "type": "VM.CREATE", "level": "INFO", "state": "Completed",
+                       "description": f"Successfully completed deploying Vm. Vm Id: {vm['name']}",
+                       "username": vm.get("account", "admin"), "created": vm["created"],
+                       **{k: vm[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in vm}})
+    cloud.events.extend(events)
+
+
+def make_tag(cloud: Cloud, resource: Row, resourcetype: str, key: str, value: str) -> Row:
+    owner = {k: resource[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in resource}
+    return {"key": key, "value": value, "resourcetype": resourcetype, "resourceid": resource["id"], **owner}
+
+
+def nic_for(cloud: Cloud, network: Row, vm_id: str) -> Row:
+    numbers = cloud.network_numbers[network["id"]]
+    numbers[1] += 1
+    n, used = numbers
+    return {"id": cloud.uuid(), "networkid": network["id"], "networkname": network["name"],
+            "netmask": network["netmask"], "gateway": network["gateway"],
+            "ipaddress": f"10.{n}.{used // 250}.{used % 250 + 2}", "isolationuri": network["broadcasturi"],
+            "broadcasturi": network["broadcasturi"], "traffictype": "Guest", "type": "Isolated", "isdefault": True,
+            "macaddress": f"02:00:{(used >> 16) & 255:02x}:{(used >> 8) & 255:02x}:{used & 255:02x}:{n & 255:02x}",
+            "virtualmachineid": vm_id, "secondaryip": [], "extradhcpoption": []}
+
+
+def build_vm(cloud: Cloud, name: str, zone: Row, template: Row, offering: Row, network: Row,
+             account: Row | None, project: Row | None, *, created: str, state: str,
+             displayname: str | None = None) -> Row:
+    vm_id = cloud.uuid()
+    vm: dict[str, Any] = {
+        "id": vm_id, "name": name, "displayname": displayname or name, **cloud.owner_fields(account, project),
+        "created": created, "state": state, "haenable": False, "zoneid": zone["id"], "zonename": zone["name"],
+        "templateid": template["id"], "templatename": template["name"], "templatedisplaytext": template["displaytext"],
+        "passwordenabled": template["passwordenabled"], "serviceofferingid": offering["id"],
+        "serviceofferingname": offering["name"], "cpunumber": offering["cpunumber"], "cpuspeed": offering["cpuspeed"],
+        "memory": offering["memory"], "guestosid": template["ostypeid"], "osdisplayname": template["ostypename"],
+        "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": [], "hypervisor": "KVM",
+        "instancename": f"i-2-{cloud.next_number()}-VM", "isdynamicallyscalable": False, "displayvm": True,
+        "userid": cloud.caller.userid, "username": (account or {}).get("name", "admin"),
+        "details": {"rootDiskController": "virtio"}, "affinitygroup": [], "tags": [],
+    }
+    vm["nic"] = [nic_for(cloud, network, vm_id)]
+    if state == "Running":
+        place_on_host(cloud, vm)
+    return vm
+
+
+def place_on_host(cloud: Cloud, vm: Row) -> None:
+    hosts = cloud.hosts.select(("zone", vm["zoneid"]), lambda h: h["zoneid"] == vm["zoneid"])
+    host = hosts[cloud.rng.randrange(len(hosts))]
+    vm.update(hostid=host["id"], hostname=host["name"], podid=host["podid"], clusterid=host["clusterid"],
+              clustername=host["clustername"])
+
+
+def build_volume(cloud: Cloud, vm: Row | None, kind: str, size: int, *, created: str, offering: Row | None = None,
+                 name: str | None = None, zone: Row | None = None, owner: dict[str, Any] | None = None) -> Row:
+    source = vm or owner or {}
+    volume: dict[str, Any] = {
+        "id": cloud.uuid(), "name": name or (f"{kind}-{vm['instancename'].split('-')[2]}" if vm else "DATA"),
+        "type": kind, "size": size, "state": "Ready", "created": created, "storagetype": "shared",
+        "provisioningtype": "thin", "hypervisor": "KVM", "storage": "primary-nfs-1",
+        "zoneid": (vm or zone or {}).get("zoneid", (zone or {}).get("id")),
+        "zonename": (vm or zone or {}).get("zonename", (zone or {}).get("name")),
+        **{k: source[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in source},
+        "tags": [],
+    }
+    if offering is not None:
+        volume.update(diskofferingid=offering["id"], diskofferingname=offering["name"])
+    if vm is not None:
+        attach_fields(volume, vm, deviceid=0 if kind == "ROOT" else 1)
+    return volume
+
+
+def attach_fields(volume: Row, vm: Row, deviceid: int) -> None:
+    volume.update(virtualmachineid=vm["id"], vmname=vm["name"], vmdisplayname=vm["displayname"],
+                  vmstate=vm["state"], deviceid=deviceid, attached=vm["created"])
+
+
+def build_snapshot(cloud: Cloud, volume: Row, *, created: str, state: str, name: str | None = None) -> Row:
+    return {"id": cloud.uuid(), "name": name or f"{volume['name']}-snap-{cloud.next_number()}", "volumeid": volume["id"],
+            "volumename": volume["name"], "volumetype": volume["type"], "snapshottype": "MANUAL",
+            "intervaltype": "MANUAL", "state": state, "created": created, "zoneid": volume["zoneid"],
+            "physicalsize": volume["size"] // 3, "virtualsize": volume["size"], "locationtype": "Primary",
+            **{k: volume[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in volume},
+            "revertable": True, "tags": []}
