@@ -49,8 +49,17 @@ class View:
     def html(self) -> str:
         raise NotImplementedError
 
+    def summary(self) -> str:
+        """What ``repr()`` shows inside the angle brackets (the full text is for display)."""
+        return ""
+
     def __str__(self) -> str:
         return self.text()
+
+    # Both hooks live on this class, so IPython's pretty printer (which walks the MRO and takes
+    # the first class defining either) always finds _repr_pretty_ first.
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.summary()}>"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(self.text())
@@ -77,9 +86,9 @@ class ResultView(View, Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.data)
 
-    def __repr__(self) -> str:
+    def summary(self) -> str:
         keys = ", ".join(self._ordered_keys()[:4])
-        return f"<{type(self).__name__} {self._title()}: {keys}{', …' if len(self) > 4 else ''}>"
+        return f"{self._title()}: {keys}{', …' if len(self) > 4 else ''}"
 
     def _title(self) -> str:
         return f"{self.kind} ({self.command})" if self.kind else self.command
@@ -151,8 +160,8 @@ class TableView(View):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.title!r}: {len(self.rows)} rows>"
+    def summary(self) -> str:
+        return f"{self.title!r}: {len(self.rows)} rows"
 
     def text(self) -> str:
         lines = [self.title, *self.intro]

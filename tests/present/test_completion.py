@@ -1,0 +1,212 @@
+"""Tab completion through IPython's real completer: after %cloudstack, in x = %cloudstack,
+and inside %%cloudstack bodies — commands, parameters, and ids from a fake fetch_rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cloudstack_magic._completion import IdCache, list_api_for, make_matcher
+
+ZONES = [{"id": "z-111", "name": "Zone One"}, {"id": "z-222", "name": "Zone Two"}]
+TEMPLATES = [{"id": "t-1", "name": "tiny linux"}]
+
+
+class FakeFetch:
+    """fetch_rows stand-in recording calls; raises for commands it does not know."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def __call__(self, command: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        self.calls.append((command, params) if params else (command,))
+        if command == "listZones":
+            return ZONES
+        if command == "listTemplates" and params == {"templatefilter": "executable"}:
+            return TEMPLATES
+        raise TimeoutError("no answer in time")
+
+
+@pytest.fixture
+def fetch() -> FakeFetch:
+    return FakeFetch()
+
+
+@pytest.fixture
+def ip(shell, spec, fetch) -> Iterator[Any]:
+    matcher = make_matcher(lambda: spec, fetch, get_regions=lambda: ["lab", "prod"])
+    shell.Completer.custom_matchers.append(matcher)
+    yield shell
+    shell.Completer.custom_matchers.remove(matcher)
+
+
+def complete(ip: Any, text: str) -> list[Any]:
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return list(ip.Completer.completions(text, len(text)))
+
+
+def texts(ip: Any, text: str) -> list[str]:
+    """Everything IPython offers (when we have answers, we suppress the other matchers)."""
+    return [c.text for c in complete(ip, text)]
+
+
+def ours(ip: Any, text: str) -> list[str]:
+    """Only what our matcher offered (when it has nothing, IPython's own matchers may answer —
+    e.g. file names after ``key=@``)."""
+    return [c.text for c in complete(ip, text) if c._origin == "cloudstack_magic.completion"]
+
+
+def test_command_names_after_the_line_magic(ip):
+    found = complete(ip, "%cloudstack listVirtualM")
+    assert [c.text for c in found] == ["listVirtualMachines", "listVirtualMachinesMetrics", "listVirtualMachinesUsageHistory"]
+    assert {c.type for c in found} == {"command"}
+    assert found[0].start == len("%cloudstack ")  # replaces only the typed word
+
+
+def test_command_names_are_case_forgiving_and_flag_async(ip):
+    found = {c.text: c.type for c in complete(ip, "%cloudstack deployvirtual")}
+    assert found == {"deployVirtualMachine": "async command"}
+
+
+def test_subcommands_and_help_target(ip):
+    assert "help" in texts(ip, "%cloudstack he")
+    assert texts(ip, "%cloudstack help listZ") == ["listZones", "listZonesMetrics"]
+    assert texts(ip, "%cloudstack use p") == ["prod"]
+
+
+def test_options_are_skipped_and_region_values_completed(ip):
+    assert texts(ip, "%cloudstack -r ") == ["lab", "prod"]
+    assert texts(ip, "%cloudstack -r lab --limit 5 listZ") == ["listZones", "listZonesMetrics"]
+    assert ours(ip, "%cloudstack --limit ") == []
+
+
+def test_assignment_form(ip):
+    assert texts(ip, "vms = %cloudstack listVirtualMachinesM") == ["listVirtualMachinesMetrics"]
+
+
+def test_parameters_required_first_as_key_equals(ip, spec):
+    found = texts(ip, "%cloudstack deployVirtualMachine ")
+    assert found[:3] == ["serviceofferingid=", "templateid=", "zoneid="]
+    assert len(found) == len(spec["deployVirtualMachine"].params)
+    kinds = {c.text: c.type for c in complete(ip, "%cloudstack deployVirtualMachine ")}
+    assert kinds["zoneid="] == "uuid, required" and kinds["account="] == "string"
+
+
+def test_given_parameters_are_left_out(ip):
+    found = texts(ip, "%cloudstack deployVirtualMachine zoneid=z-111 templateid = t-1 ")
+    assert "zoneid=" not in found and "templateid=" not in found
+    assert found[0] == "serviceofferingid="
+
+
+def test_parameter_prefix(ip):
+    assert texts(ip, "%cloudstack listVirtualMachines zon") == ["zoneid="]
+
+
+def test_ids_with_names_from_the_related_list_api(ip, fetch):
+    found = complete(ip, "%cloudstack listVirtualMachines zoneid=")
+    assert [(c.text, c.type) for c in found] == [("z-111", "Zone One"), ("z-222", "Zone Two")]
+    assert fetch.calls == [("listZones",)]
+    assert texts(ip, "%cloudstack listVirtualMachines zoneid=z-2") == ["z-222"]
+    assert texts(ip, "%cloudstack listVirtualMachines zoneid=Zone T") == ["tags=", "templateid="]  # next key
+    assert texts(ip, "%cloudstack listVirtualMachines zoneid=zone") == ["z-111", "z-222"]  # by name
+
+
+def test_ids_are_cached_briefly(ip, fetch):
+    texts(ip, "%cloudstack listVirtualMachines zoneid=")
+    texts(ip, "%cloudstack deployVirtualMachine zoneid=")
+    assert fetch.calls == [("listZones",)]
+
+
+def test_templates_are_listed_with_their_filter(ip, fetch):
+    assert texts(ip, "%cloudstack deployVirtualMachine templateid=") == ["t-1"]
+    assert fetch.calls == [("listTemplates", {"templatefilter": "executable"})]
+
+
+def test_failing_fetch_offers_no_ids_and_is_not_retried_at_once(ip, fetch):
+    assert ours(ip, "%cloudstack deployVirtualMachine serviceofferingid=") == []
+    assert ours(ip, "%cloudstack deployVirtualMachine serviceofferingid=") == []
+    assert fetch.calls == [("listServiceOfferings",)]
+
+
+def test_boolean_values(ip):
+    assert texts(ip, "%cloudstack listVirtualMachines listall=") == ["true", "false"]
+
+
+def test_cell_body_commands_parameters_and_ids(ip):
+    assert texts(ip, "%%cloudstack vm\nlistZ") == ["listZones", "listZonesMetrics"]
+    body = "%%cloudstack vm\ndeployVirtualMachine\n    zoneid = z-111  # the zone\n    "
+    found = texts(ip, body)
+    assert found[:2] == ["serviceofferingid=", "templateid="] and "zoneid=" not in found
+    assert texts(ip, body + "zoneid = ") == ["z-111", "z-222"]
+
+
+def test_cell_body_uses_the_latest_command(ip):
+    body = "%%cloudstack\nlistZones\nlistVirtualMachines zoneid=z-111\n  stat"
+    assert texts(ip, body) == ["state="]
+
+
+def test_cell_first_line_completes_regions_only(ip):
+    assert texts(ip, "%%cloudstack -r ") == ["lab", "prod"]
+    assert ours(ip, "%%cloudstack --parallel ") == []
+
+
+def test_other_code_is_left_to_ipython(ip):
+    assert "os" in texts(ip, "import o")
+    assert ours(ip, "print('%cloudstack listZ") == []
+
+
+def test_matcher_suppresses_python_names_inside_the_magic(ip):
+    ip.user_ns["listZebra"] = 1
+    assert "listZebra" not in texts(ip, "%cloudstack listZ")
+
+
+def test_unknown_command_offers_nothing(ip):
+    assert ours(ip, "%cloudstack noSuchCommand ") == []
+
+
+def test_a_broken_spec_getter_never_breaks_completion(shell, fetch):
+    def broken():
+        raise RuntimeError("spec unavailable")
+
+    matcher = make_matcher(broken, fetch)
+    shell.Completer.custom_matchers.append(matcher)
+    try:
+        assert ours(shell, "%cloudstack listZ") == []
+    finally:
+        shell.Completer.custom_matchers.remove(matcher)
+
+
+def test_id_cache_expires_and_stays_bounded():
+    now = [0.0]
+    calls: list[str] = []
+
+    def fetch(command: str) -> list[dict[str, str]]:
+        calls.append(command)
+        return [{"id": command}]
+
+    cache = IdCache(fetch, ttl=30, size=2, clock=lambda: now[0])
+    cache.rows("listA")
+    cache.rows("listA")
+    now[0] = 31
+    cache.rows("listA")
+    assert calls == ["listA", "listA"]
+    cache.rows("listB")
+    cache.rows("listC")
+    assert len(cache) == 2
+
+
+def test_list_api_for_name_rules(spec):
+    def source(command: str, param: str):
+        api = spec[command]
+        return list_api_for(spec, api, api.param(param))
+
+    assert source("listVirtualMachines", "zoneid") == ("listZones", {})
+    assert source("deployVirtualMachine", "serviceofferingid") == ("listServiceOfferings", {})
+    assert source("stopVirtualMachine", "id") == ("listVirtualMachines", {})
+    assert source("deployVirtualMachine", "templateid") == ("listTemplates", {"templatefilter": "executable"})
+    assert source("deployVirtualMachine", "networkids") == ("listNetworks", {})
+    assert source("deployVirtualMachine", "name") is None
