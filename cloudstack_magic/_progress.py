@@ -332,13 +332,15 @@ def reporter_for(
     ``on_cancel`` is called by the widget's Cancel button; the button is offered only when the
     kernel delivers widget messages while an awaited cell runs (ipykernel >= 7.4), unless
     ``cancel_button`` forces it on or off. ``stream`` is the text mode's file (default stderr).
+    ``autoshow=False`` is for views someone else displays (background handles): the reporter
+    never displays anything itself, and widgets stay open, drawn in their final state.
     """
     resolved = resolve_mode(mode)
     view: ProgressView
     if resolved == "widget":
         from ._widgets import WidgetView
 
-        view = WidgetView(title, on_cancel, cancel_button=cancel_button)
+        view = WidgetView(title, on_cancel, cancel_button=cancel_button, close_on_finish=autoshow)
     elif resolved == "text":
         from ._textprogress import TextView
 

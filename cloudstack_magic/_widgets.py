@@ -126,6 +126,7 @@ class WidgetView:
         on_cancel: Callable[[], object] | None = None,
         *,
         cancel_button: bool | None = None,
+        close_on_finish: bool = True,
         display: Callable[..., Any] = _display,
     ) -> None:
         import ipywidgets
@@ -134,6 +135,7 @@ class WidgetView:
         self._display = display
         self._on_cancel = on_cancel
         self._handles: list[Any] = []
+        self._close_on_finish = close_on_finish
         self.title = ipywidgets.HTML()
         self.title.value = f"<b>{_escape(title)}</b>"
         self.overall = ipywidgets.Label()
@@ -207,7 +209,15 @@ class WidgetView:
         elif display_if_hidden:
             self._display(bundle, raw=True)
         self.box.status_text = final
-        self._close_widgets()
+        if self._close_on_finish:
+            self._close_widgets()
+        else:
+            # Background rows: the summary update is sent on behalf of the cell that started the
+            # work, and a frontend may not apply it to a row shown elsewhere; a live widget left
+            # in its final state beats a closed one that renders as "model not found".
+            self.render(snapshot)
+            if self.cancel_button is not None:
+                self.cancel_button.disabled = True
 
     def _close_widgets(self) -> None:
         rows = [*self.listing_rows.values(), *self.job_rows.values()]

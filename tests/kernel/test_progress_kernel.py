@@ -24,8 +24,9 @@ Message = dict[str, Any]
 class Cell:
     """The IOPub messages of one executed cell, with seconds since it was sent."""
 
-    def __init__(self, messages: list[tuple[float, Message]]) -> None:
+    def __init__(self, messages: list[tuple[float, Message]], others: list[Message]) -> None:
         self.messages = messages
+        self.others = others  # messages meanwhile on behalf of earlier cells (background work)
 
     def of_type(self, *kinds: str) -> list[tuple[float, Message]]:
         return [(t, m) for t, m in self.messages if m["msg_type"] in kinds]
@@ -52,6 +53,7 @@ def execute(kc: Any, code: str, *, act: Callable[[float, Message], None] | None 
     msg_id = kc.execute(textwrap.dedent(code))
     start = time.monotonic()
     seen: list[tuple[float, Message]] = []
+    others: list[Message] = []
     while True:
         left = start + timeout - time.monotonic()
         try:
@@ -59,13 +61,14 @@ def execute(kc: Any, code: str, *, act: Callable[[float, Message], None] | None 
         except queue.Empty:
             raise AssertionError(f"cell still running after {timeout} s: {code!r}") from None
         if msg["parent_header"].get("msg_id") != msg_id:
+            others.append(msg)
             continue
         now = time.monotonic() - start
         seen.append((now, msg))
         if act is not None:
             act(now, msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return Cell(seen)
+            return Cell(seen, others)
 
 
 def send_comm_msg(kc: Any, comm_id: str, data: Message) -> None:
@@ -182,7 +185,9 @@ def test_background_handle_returns_at_once_and_a_later_cell_awaits_it(kernel):
     """)
     assert waited.errors() == []
     assert waited.stdout().startswith("True deployVirtualMachine: job j-1 succeeded in 1.")
-    # the live row of the earlier cell is replaced by the summary when the work ends
-    (_, final), = waited.of_type("update_display_data")
+    # the live row of the earlier cell is replaced by the summary when the work ends (sent on
+    # behalf of the cell that started the work: the task keeps that cell's context)
+    final, = [m for m in waited.others if m["msg_type"] == "update_display_data"]
     assert final["content"]["transient"] == row["content"]["transient"]
     assert final["content"]["data"]["text/plain"] == waited.stdout().split(" ", 1)[1].strip()
+    assert not [m for m in waited.others if m["msg_type"] == "comm_close"]  # row stays drawn

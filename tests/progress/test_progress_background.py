@@ -124,7 +124,8 @@ async def test_displaying_a_running_handle_shows_the_live_row_then_the_summary(
         return 1
 
     holder = []
-    view = WidgetView("deploy", lambda: holder[0].cancel(), cancel_button=True, display=fake_display)
+    view = WidgetView("deploy", lambda: holder[0].cancel(), cancel_button=True,
+                      close_on_finish=False, display=fake_display)
     reporter = ProgressReporter("deploy", view, reveal_after=0, autoshow=False)
     handle = start_background(deploy, title="deploy", reporter=reporter)
     holder.append(handle)
@@ -138,6 +139,9 @@ async def test_displaying_a_running_handle_shows_the_live_row_then_the_summary(
     await handle
     assert fake_display.log[-1][0] == "update"
     assert fake_display.log[-1][1]["text/plain"].startswith("deployVirtualMachine: job j-1 succeeded")
+    # left open in its final state, in case a frontend does not apply the update to that row
+    assert view.box.comm is not None and view.cancel_button.disabled
+    assert view.job_rows[("", "j-1")].status.value == "succeeded"
     handle._ipython_display_()  # once done, a display is the static summary
     assert fake_display.log[-1][1]["text/plain"].startswith("<BackgroundHandle deployVirtualMachine")
 
@@ -152,6 +156,7 @@ async def test_the_rows_cancel_button_cancels_the_background_work(ev):
     handle = start_background(slow, title="deploy", mode="widget")
     await asyncio.sleep(0.01)
     assert isinstance(handle.progress.view, WidgetView)
+    assert handle.progress.view._close_on_finish is False
     handle.progress.view.cancel_button.click()
     with pytest.raises(asyncio.CancelledError):
         await handle
