@@ -191,3 +191,11 @@ def test_background_handle_returns_at_once_and_a_later_cell_awaits_it(kernel):
     assert final["content"]["transient"] == row["content"]["transient"]
     assert final["content"]["data"]["text/plain"] == waited.stdout().split(" ", 1)[1].strip()
     assert not [m for m in waited.others if m["msg_type"] == "comm_close"]  # row stays drawn
+
+
+def test_auto_mode_picks_widgets_in_a_kernel(kernel):
+    cell = execute(kernel, """
+        from cloudstack_magic._progress import detect_frontend, reporter_for
+        print(detect_frontend(), type(reporter_for("auto", "t").view).__name__)
+    """)
+    assert cell.stdout() == "widget WidgetView\n"
