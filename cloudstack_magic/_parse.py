@@ -245,8 +245,12 @@ def parse_calls(
     namespace: Mapping[str, Any],
     *,
     read_file: Callable[[str, str], Any] | None = None,
+    single: bool = False,
 ) -> list[Call]:
-    """Group words into calls: a command name, then its ``key=value`` parameters."""
+    """Group words into calls: a command name, then its ``key=value`` parameters.
+
+    ``single`` (a line magic): a second bare word is a mistake, not a second command.
+    """
     reader = read_file or read_parameter_file
     calls: list[Call] = []
     command: str | None = None
@@ -260,7 +264,7 @@ def parse_calls(
                     f"option {word.text} must come before the command "
                     "(e.g. %cloudstack -o vms listVirtualMachines)"
                 )
-            if not (word.bare and _COMMAND.match(word.text)):
+            if not (word.bare and _COMMAND.match(word.text)) or (single and command is not None):
                 where = f" after {command}" if command else ""
                 raise ParseError(
                     f"unexpected word {word.text!r}{where}: parameters are key=value, and a "
