@@ -5,8 +5,34 @@ The public names are re-exported here; every module behind them is private.
 
 from __future__ import annotations
 
+from ._client import CloudStack
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    CloudStackClientException,
+    CommandError,
+    ConfigError,
+    ConnectError,
+    InvalidResponseError,
+    JobCancelledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    JobWaitCancelled,
+    ListChangedError,
+    MissingParameterError,
+    RequestTimeout,
+    ServerError,
+    ThrottledError,
+    TransportError,
+    UnknownCommandError,
+)
 from ._events import JobProgress, PageProgress
+from ._options import ClientOptions
+from ._paging import ListChangedWarning
 from ._spec import Api, Param, Spec, packaged_spec
+from ._transport import PreparedRequest
 
 __version__ = "0.1.0"
 
@@ -26,11 +52,35 @@ def unload_ipython_extension(shell: object) -> None:
 
 
 __all__ = [
+    "APIError",
     "Api",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientOptions",
+    "CloudStack",
+    "CloudStackClientException",
+    "CommandError",
+    "ConfigError",
+    "ConnectError",
+    "InvalidResponseError",
+    "JobCancelledError",
+    "JobError",
+    "JobFailedError",
     "JobProgress",
+    "JobTimeoutError",
+    "JobWaitCancelled",
+    "ListChangedError",
+    "ListChangedWarning",
+    "MissingParameterError",
     "PageProgress",
     "Param",
+    "PreparedRequest",
+    "RequestTimeout",
+    "ServerError",
     "Spec",
+    "ThrottledError",
+    "TransportError",
+    "UnknownCommandError",
     "__version__",
     "load_ipython_extension",
     "packaged_spec",

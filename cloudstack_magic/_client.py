@@ -1,0 +1,241 @@
+"""``CloudStack``: the async client. It wires the layers and owns the call's lifecycle.
+
+A call goes: Python values → strings (``_params``) → checked against a live spec when one is
+known → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
+commands, or the job awaited (``_jobs``) for async ones. Which command is a paged list or an
+async job comes from the spec (live if fetched, else the packaged 4.18 one); for a command in
+neither, a name starting with ``list`` is a list and a reply carrying ``jobid`` is a job.
+
+It is a drop-in for CloudStackAIO's ``CloudStack``: same constructor, ``request()``, attribute
+calls and exception fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import (
+    CommandError,
+    ConfigError,
+    InvalidResponseError,
+    MissingParameterError,
+    UnknownCommandError,
+)
+from ._events import ProgressCallback
+from ._jobs import wait_for_job
+from ._options import DEFAULTS, ClientOptions
+from ._paging import fetch_all_pages
+from ._params import to_params
+from ._spec import Api, Spec, packaged_spec
+from ._transport import PreparedRequest, Transport, build_request, is_read_only, unwrap
+
+__all__ = ["CloudStack"]
+
+#: Live specs by (endpoint, key digest): the API set depends on the caller's role.
+_LIVE_SPECS: dict[tuple[str, str], Spec] = {}
+#: Attribute names tools probe for (IPython's ``getdoc``…) that must not become API calls.
+_NOT_COMMANDS = frozenset({"getdoc", "trait_names"})
+_COMMAND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
+
+class CloudStack:
+    """An async Apache CloudStack API client.
+
+    ``CloudStack(end_point, api_key, api_secret, event_loop=None, async_poll_latency=2,
+    max_page_size=500, **options)``; ``event_loop`` is accepted for compatibility and unused:
+    the client binds to the loop it is first used on. See ``ClientOptions`` for ``options``.
+
+    >>> async with CloudStack("https://cloud.example.com/client/api", key, secret) as cs:  # doctest: +SKIP
+    ...     vms = await cs.listVirtualMachines(state="Running")
+    """
+
+    def __init__(self, end_point: str, api_key: str, api_secret: str, event_loop: Any = None,
+                 async_poll_latency: float = DEFAULTS["async_poll_latency"],
+                 max_page_size: int = DEFAULTS["max_page_size"], **options: Any) -> None:
+        if not api_key or not api_secret:
+            raise ConfigError("CloudStack needs an API key and a secret key (both were not given)")
+        self.options = ClientOptions.from_kwargs(
+            {"async_poll_latency": async_poll_latency, "max_page_size": max_page_size, **options})
+        self._transport = Transport(str(end_point), self.options)
+        self._api_key = str(api_key)
+        self._api_secret = str(api_secret)
+        self._spec_key = (self._transport.endpoint, hashlib.sha256(self._api_key.encode()).hexdigest())
+        self._live_spec: Spec | None = self.options.spec
+        self.region: str | None = None
+
+    @classmethod
+    def from_config(cls, region: str | None = None, **options: Any) -> CloudStack:
+        """A client for ``region`` read like ``cs`` reads it (environment, ``cloudstack.ini``,
+        ``~/.cmk/config``); ``options`` override the region's own."""
+        from ._config import load_region
+
+        found = load_region(region)
+        client = cls(found.endpoint, found.key, found.secret, **{**found.options, **options})
+        client.region = found.name
+        return client
+
+    # -- CloudStackAIO's attributes -------------------------------------------------------
+    @property
+    def endpoint(self) -> str:
+        return self._transport.endpoint
+
+    end_point = endpoint
+
+    @property
+    def api_key(self) -> str:
+        return self._api_key
+
+    @property
+    def api_secret(self) -> str:
+        return self._api_secret
+
+    @property
+    def async_poll_latency(self) -> float:
+        return self.options.async_poll_latency
+
+    @property
+    def max_page_size(self) -> int:
+        return self.options.max_page_size
+
+    def __repr__(self) -> str:
+        return f"<CloudStack {self._transport.shown} region={self.region!r}>"
+
+    # -- calls ------------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in _NOT_COMMANDS or not _COMMAND_NAME.match(name):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+        async def command(**params: Any) -> Any:
+            return await self.request(name, **params)
+
+        command.__name__ = command.__qualname__ = name
+        return command
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *(self._live_spec or packaged_spec())})
+
+    async def request(self, command: str, **params: Any) -> Any:
+        """Call ``command`` (CloudStackAIO's form): lists come whole, jobs are awaited."""
+        return await self.call(command, params)
+
+    async def call(self, command: str, params: Mapping[str, Any] | None = None, *, fetch_all: bool | None = None,
+                   wait: bool = True, progress: ProgressCallback | None = None) -> Any:
+        """Call ``command`` with ``params``; the reply without its ``<command>response`` wrapper.
+
+        ``fetch_all`` (default: when the command is a paged list and no ``page``/``pagesize``
+        was given) merges every page into ``{"count": rows, "<objectname>": [...]}``. ``wait``
+        awaits an async job and returns its ``jobresult`` (``False``: ``{"jobid": ...}``).
+        ``progress(event)`` receives ``PageProgress`` / ``JobProgress`` events.
+        """
+        strings = self._strings(command, params)
+        spec = await self._validation_spec()
+        command = self._checked(command, strings, spec)
+        api = (spec or packaged_spec()).find(command)
+        is_list = api.is_list if api else command.lower().startswith("list")
+        given_page = any(name.lower() in ("page", "pagesize") for name in strings)
+        if (is_list if fetch_all is None else fetch_all) and not given_page:
+            async def fetch_page(page: int, size: int) -> Any:
+                return await self._send(command, {**strings, "page": str(page), "pagesize": str(size)}, api)
+
+            return await fetch_all_pages(fetch_page, command=command, page_size=self.options.max_page_size,
+                                         concurrency=self.options.page_concurrency, progress=progress)
+        reply = await self._send(command, strings, api)
+        is_job = isinstance(reply, dict) and "jobid" in reply and (api is None or api.isasync)
+        if wait and is_job and command.lower() != "queryasyncjobresult":
+            return await self.wait_for_job(str(reply["jobid"]), command=command, progress=progress)
+        return reply
+
+    async def wait_for_job(self, jobid: str, *, command: str = "job", progress: ProgressCallback | None = None) -> Any:
+        """Wait for the async job ``jobid`` (e.g. one started with ``wait=False``); its jobresult."""
+        async def query(job: str) -> Any:
+            return await self._send("queryAsyncJobResult", {"jobid": job}, None)
+
+        return await wait_for_job(query, jobid, command=command, poll_initial=self.options.poll_initial,
+                                  poll_max=self.options.async_poll_latency, timeout=self.options.job_timeout,
+                                  progress=progress)
+
+    def prepare(self, command: str, params: Mapping[str, Any] | None = None) -> PreparedRequest:
+        """The signed request ``call`` would send first, without sending it (for a dry run)."""
+        strings = self._strings(command, params)
+        command = self._checked(command, strings, self._live_spec or self._cached_spec())
+        return self._prepared(command, strings)
+
+    async def fetch_spec(self, *, refresh: bool = False) -> Spec:
+        """The live server's ``listApis`` as a :class:`Spec`, cached per endpoint and key.
+
+        Once fetched, calls are checked against it before they are sent (``validate="auto"``).
+        """
+        cached = None if refresh else self._cached_spec()
+        if cached is None:
+            reply = await self._send("listApis", {}, None)
+            if not isinstance(reply, dict) or not reply.get("api"):
+                raise InvalidResponseError(f"listApis on {self._transport.shown} returned no APIs; "
+                                           "the key's role may not allow listApis", command="listApis")
+            cached = _LIVE_SPECS[self._spec_key] = Spec.from_listapis(reply, version="live")
+        self._live_spec = cached
+        return cached
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Close the HTTP session. Idempotent; the client cannot be used afterwards."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> CloudStack:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _cached_spec(self) -> Spec | None:
+        return _LIVE_SPECS.get(self._spec_key)
+
+    async def _validation_spec(self) -> Spec | None:
+        """The live spec to check calls against, or None (``validate`` says whether to)."""
+        if self.options.validate is False:
+            return None
+        if self._live_spec is None:
+            self._live_spec = self._cached_spec()
+        if self._live_spec is None and self.options.validate is True:
+            await self.fetch_spec()
+        return self._live_spec
+
+    def _strings(self, command: str, params: Mapping[str, Any] | None) -> dict[str, str]:
+        if not isinstance(command, str) or not _COMMAND_NAME.match(command):
+            raise CommandError(f"{command!r} is not a CloudStack command name (letters and digits, "
+                               "like listVirtualMachines)", command=str(command))
+        try:
+            return to_params(params)
+        except (TypeError, ValueError) as exc:
+            raise CommandError(f"{command}: {exc}", command=command) from None
+
+    def _checked(self, command: str, strings: Mapping[str, str], spec: Spec | None) -> str:
+        """The command's exact name; with a live spec, unknown commands and missing required
+        parameters fail here, before any request."""
+        if spec is None:
+            known = packaged_spec().find(command)  # fix the case: the server wants it exact
+            return known.name if known else command
+        api = spec.find(command)
+        if api is None:
+            close = spec.suggest(command)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UnknownCommandError(f"{self._transport.shown} has no command {command!r}{hint}",
+                                      suggestions=close, command=command)
+        given = {name.lower().split("[", 1)[0] for name in strings}
+        missing = [p.name for p in api.required_params if p.name.lower() not in given]
+        if missing:
+            raise MissingParameterError(f"{api.name} needs {', '.join(missing)}", missing=missing,
+                                        command=api.name)
+        return api.name
+
+    def _prepared(self, command: str, strings: Mapping[str, str]) -> PreparedRequest:
+        params = {"command": command, **{k: v for k, v in strings.items() if k.lower() != "command"}}
+        return build_request(self._transport.endpoint, params, self._api_key, self._api_secret, self.options)
+
+    async def _send(self, command: str, strings: Mapping[str, str], api: Api | None) -> Any:
+        read_only = is_read_only(command) and not (api is not None and api.isasync)
+        body = await self._transport.send(self._prepared(command, strings), command=command, read_only=read_only)
+        return unwrap(body)

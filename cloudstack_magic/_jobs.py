@@ -1,0 +1,130 @@
+"""Waiting for an async job: ``queryAsyncJobResult`` polling with backoff, timeout and cancel.
+
+The first poll comes fast (``poll_initial``, 0.2 s) because many jobs finish in a second, then
+the interval grows by half each time up to ``async_poll_latency`` (2 s) so a thirty-minute
+deployment costs a few hundred requests, not thousands. ``jobstatus`` is 0 running,
+1 succeeded, 2 failed, 3 cancelled (``JobInfo.Status``). Cancelling the waiting task stops
+polling at once and raises :class:`~cloudstack_magic.JobWaitCancelled` naming the job, which
+keeps running on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._errors import (
+    CloudStackClientException,
+    InvalidResponseError,
+    JobCancelledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    JobWaitCancelled,
+)
+from ._events import JobProgress, JobState, ProgressCallback
+
+__all__ = ["BACKOFF", "wait_for_job"]
+
+#: Each poll interval is the previous one times this, up to ``async_poll_latency``.
+BACKOFF = 1.5
+
+QueryJob = Callable[[str], Awaitable[Any]]
+_STATES: dict[int, JobState] = {0: "pending", 1: "succeeded", 2: "failed", 3: "cancelled"}
+
+
+async def wait_for_job(
+    query: QueryJob,
+    jobid: str,
+    *,
+    command: str,
+    poll_initial: float,
+    poll_max: float,
+    timeout: float,
+    progress: ProgressCallback | None = None,
+) -> Any:
+    """Poll until the job ends; its ``jobresult`` on success, a :class:`JobError` otherwise.
+
+    ``query(jobid)`` returns the unwrapped ``queryAsyncJobResult`` reply.
+    """
+    started = time.monotonic()
+    deadline = started + timeout
+    polls = 0
+    status = 0
+    procstatus: int | None = None
+
+    def report(state: JobState, done: bool = False) -> None:
+        if progress is not None:
+            progress(JobProgress(command, jobid, state, status, procstatus, time.monotonic() - started, polls, done))
+
+    report("pending")
+    delay = min(poll_initial, poll_max)
+    try:
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                report("pending", done=True)
+                raise JobTimeoutError(
+                    f"{command} job {jobid} did not finish within {timeout:g} s; it may still be running "
+                    f"(check with queryAsyncJobResult jobid={jobid}, or raise job_timeout=)",
+                    jobid=jobid, command=command)
+            await asyncio.sleep(min(delay, deadline - now))
+            delay = min(delay * BACKOFF, poll_max)
+            try:
+                reply = await query(jobid)
+            except CloudStackClientException as exc:
+                raise JobError(f"lost track of {command} job {jobid}: {exc.message}; it may still be running "
+                               f"(check with queryAsyncJobResult jobid={jobid})", jobid=jobid, command=command,
+                               status=exc.status, response=exc.response) from exc
+            polls += 1
+            status, procstatus = _status(reply, command, jobid)
+            state = _STATES[status]
+            if status == 0:
+                report(state)
+                continue
+            report(state, done=True)
+            return _finish(reply, status, command, jobid)
+    except asyncio.CancelledError:
+        report("cancelled", done=True)
+        raise JobWaitCancelled(jobid, command) from None
+
+
+def _status(reply: Any, command: str, jobid: str) -> tuple[int, int | None]:
+    try:
+        status = int(reply["jobstatus"])
+    except (KeyError, TypeError, ValueError):
+        status = -1
+    if status not in _STATES:
+        raise InvalidResponseError(f"queryAsyncJobResult for {command} job {jobid} has no valid jobstatus "
+                                   f"(got {reply.get('jobstatus') if isinstance(reply, dict) else reply!r})",
+                                   command="queryAsyncJobResult", response=reply)
+    try:
+        procstatus = int(reply["jobprocstatus"])
+    except (KeyError, TypeError, ValueError):
+        procstatus = None
+    return status, procstatus
+
+
+def _finish(reply: dict[str, Any], status: int, command: str, jobid: str) -> Any:
+    result = reply.get("jobresult")
+    if status == 1:
+        return result if result is not None else {}
+    details = result if isinstance(result, dict) else {}
+    code = _int(details.get("errorcode")) or _int(reply.get("jobresultcode"))
+    text = " ".join(str(details.get("errortext") or result or "").split())
+    if status == 3:
+        raise JobCancelledError(f"{command} job {jobid} was cancelled on the server" + (f": {text}" if text else ""),
+                                error_code=code, error_text=text or None, response=reply, jobid=jobid, command=command,
+                                cserrorcode=_int(details.get("cserrorcode")))
+    raise JobFailedError(f"{command} job {jobid} failed: {text or 'no error text'}" + (f" (error {code})" if code else ""),
+                         error_code=code, error_text=text or None, response=reply, jobid=jobid, command=command,
+                         cserrorcode=_int(details.get("cserrorcode")))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,83 @@
+"""Python values → CloudStack's string parameters. Pure, no I/O.
+
+CloudStack takes every parameter as one string. Its conventions: booleans are ``true`` /
+``false``; a list parameter is comma-joined; a *map* parameter is spelled out as indexed keys
+(``tags[0].key=env&tags[0].value=prod``, ``details[0].cpuNumber=2``); dates are
+``yyyy-MM-dd`` or ``yyyy-MM-dd HH:mm:ss``. ``None`` means "not given" and is dropped, so
+callers can pass optional values straight through.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["to_params"]
+
+
+def to_params(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """CloudStack string parameters for ``params`` (names kept as given, ``None`` dropped).
+
+    >>> to_params({"tags": [{"key": "env", "value": "prod"}], "listall": True, "x": None})
+    {'tags[0].key': 'env', 'tags[0].value': 'prod', 'listall': 'true'}
+    """
+    out: dict[str, str] = {}
+    for name, value in (params or {}).items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"parameter names must be non-empty strings, not {name!r}")
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            _add_map(out, name, [value])
+        elif _is_sequence(value) and any(isinstance(item, Mapping) for item in value):
+            if not all(isinstance(item, Mapping) for item in value):
+                raise TypeError(f"parameter {name}: mix of dicts and plain values; use a list of dicts for a map")
+            _add_map(out, name, list(value))
+        else:
+            out[name] = scalar(name, value)
+    return out
+
+
+def scalar(name: str, value: Any) -> str:
+    """One value as CloudStack's string (a list becomes comma-joined)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return scalar(name, value.value)
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"parameter {name}: {value!r} is not a number CloudStack accepts")
+        return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if _is_sequence(value):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ",".join(scalar(name, item) for item in items if item is not None)
+    if isinstance(value, bytes):
+        raise TypeError(f"parameter {name}: bytes are ambiguous; pass text (decode it, or base64 for userdata)")
+    raise TypeError(f"parameter {name}: cannot send a {type(value).__name__}; use str, number, bool, date, list or dict")
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, list | tuple | set | frozenset)
+
+
+def _add_map(out: dict[str, str], name: str, entries: list[Mapping[str, Any]]) -> None:
+    for index, entry in enumerate(entries):
+        for key, value in entry.items():
+            if value is None:
+                continue
+            if isinstance(value, Mapping):
+                raise TypeError(f"parameter {name}[{index}].{key}: a map value cannot hold another dict")
+            out[f"{name}[{index}].{key}"] = scalar(f"{name}[{index}].{key}", value)

@@ -1,0 +1,75 @@
+"""Fixtures for the client tests: mocked HTTP (aioresponses) and a client pointed at it.
+
+aioresponses 0.7.9 builds ``ClientResponse`` without the ``stream_writer`` argument that
+aiohttp 3.12+ requires; ``_CompatResponse`` supplies a stand-in so the mock keeps working.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import aioresponses.core
+import pytest
+from aiohttp import ClientResponse
+from aioresponses import aioresponses as Aioresponses
+
+from cloudstack_magic._client import _LIVE_SPECS, CloudStack
+
+ENDPOINT = "http://cs.test/client/api"
+KEY = "test-api-key"
+SECRET = "test-secret-key"
+
+
+class _NoWriter:
+    output_size = 0
+
+
+class _CompatResponse(ClientResponse):
+    def __init__(self, method: str, url: Any, **kw: Any) -> None:
+        kw.setdefault("stream_writer", _NoWriter())
+        super().__init__(method, url, **kw)
+
+
+@pytest.fixture
+def http(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aioresponses]:
+    """aioresponses, working with this aiohttp; unmatched requests fail the test."""
+    monkeypatch.setattr(aioresponses.core, "ClientResponse", _CompatResponse)
+    with Aioresponses() as mocked:
+        yield mocked
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_specs() -> Iterator[None]:
+    _LIVE_SPECS.clear()
+    yield
+    _LIVE_SPECS.clear()
+
+
+@pytest.fixture
+async def cs() -> AsyncIterator[CloudStack]:
+    """A client with fast polling and no retry back-off, for mocked endpoints."""
+    async with CloudStack(ENDPOINT, KEY, SECRET, retry_backoff=0, poll_initial=0.01,
+                          async_poll_latency=0.02) as client:
+        yield client
+
+
+def command_url(command: str) -> re.Pattern[str]:
+    """A URL pattern matching a GET of ``command`` on the test endpoint."""
+    return re.compile(rf"^{re.escape(ENDPOINT)}\?(.*&)?command={command}(&.*)?$")
+
+
+def sent_params(url: Any, kwargs: dict[str, Any] | None = None) -> dict[str, str]:
+    """The decoded parameters of a mocked request (query string, or the POST form body)."""
+    params = dict(parse_qsl(urlsplit(str(url)).query, keep_blank_values=True))
+    body = (kwargs or {}).get("data")
+    if body:
+        params.update(parse_qsl(body.decode() if isinstance(body, bytes) else body, keep_blank_values=True))
+    return params
+
+
+def requests_of(mocked: Aioresponses, method: str = "GET") -> list[tuple[Any, dict[str, Any]]]:
+    """Every (url, kwargs) the client sent with ``method``, in order."""
+    return [(key[1], call.kwargs) for key, calls in mocked.requests.items() if key[0] == method for call in calls]
