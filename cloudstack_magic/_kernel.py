@@ -11,7 +11,9 @@ user made in another cell are shared.
 
 A call is only rewritten where ``await`` is legal: not inside a ``def``, lambda, class body or
 comprehension, and never when it is a string argument of another magic (``%%time``,
-``%%capture``: IPython passes their body as a string, so the AST shows no call). The rewritten
+``%%capture``: IPython passes their body as a string, so the AST shows no call). Those magics
+transform their body again while the outer cell runs; such nested transforms (an IPython
+``run_code`` frame on the stack) are never rewritten, as they compile without top-level await. The rewritten
 cell must compile with top-level await, or the cell is left as it was. Calls left synchronous run
 through :class:`SyncRunner`: ``asyncio.Runner`` semantics when no loop is running (terminal
 IPython, scripts; Ctrl-C cancels the work), else a private loop in a daemon thread, cancelled
@@ -31,6 +33,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import concurrent.futures
+import sys
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
@@ -188,13 +191,28 @@ class AwaitTransformer:
 
     def __call__(self, lines: list[str]) -> list[str]:
         cell = "".join(lines)
-        if MAGIC_NAME not in cell or not self.active():
+        if MAGIC_NAME not in cell or not self.active() or _inside_running_cell():
             return lines
         rewritten = rewrite_cell(cell, self.hidden_name)
         return lines if rewritten is cell else rewritten.splitlines(keepends=True)
 
     def __repr__(self) -> str:
         return f"<cloudstack-magic AwaitTransformer -> {self.hidden_name}>"
+
+
+def _inside_running_cell() -> bool:
+    """True when this transform was asked for by code a cell is running — ``%%time``,
+    ``%%capture``, ``%timeit``, a user's ``get_ipython().run_cell(…)`` — rather than for a cell
+    about to run. Those compile or run the text themselves, without top-level await."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    run_code = InteractiveShell.run_code.__code__
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is run_code:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 # -- awaiting on the running loop -----------------------------------------------------------------

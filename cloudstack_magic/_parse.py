@@ -85,11 +85,6 @@ class Call:
     #: Parameter names read from ``@file`` (so error messages can say which file).
     files: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def needs_post(self) -> bool:
-        """User data can be large; CloudStack accepts it best in a POST body."""
-        return any(name.lower() in BASE64_FILE_PARAMS for name in self.params)
-
 
 def strip_comments(text: str) -> str:
     """``text`` without ``#`` comments (at line start or after whitespace, outside quotes)."""

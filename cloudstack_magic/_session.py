@@ -82,7 +82,7 @@ class MagicSession:
         self._clients: dict[tuple[str | None, asyncio.AbstractEventLoop], tuple[tuple[Any, ...], Any]] = {}
 
     # -- clients --------------------------------------------------------------------------------
-    async def client_for(self, region: str | None, settings: Settings, *, post: bool = False) -> Any:
+    async def client_for(self, region: str | None, settings: Settings) -> Any:
         """The client for ``region`` on the running loop (made on first use; remade on new options)."""
         from ._client import CloudStack
 
@@ -92,17 +92,15 @@ class MagicSession:
             options["page_concurrency"] = settings.page_concurrency
         if settings.job_timeout is not None:
             options["job_timeout"] = settings.job_timeout
-        if post:
-            options["method"] = "post"
-        key = (f"{region or ''}\0{'post' if post else ''}", loop)
+        key = (region, loop)
         signature = tuple(sorted(options.items()))
-        found = self._clients.get(key)  # type: ignore[call-overload]
+        found = self._clients.get(key)
         if found is not None and found[0] == signature:
             return found[1]
         if found is not None:
             await found[1].close()
         client = CloudStack.from_config(region, **options)
-        self._clients[key] = (signature, client)  # type: ignore[index]
+        self._clients[key] = (signature, client)
         return client
 
     def close(self) -> None:
@@ -186,7 +184,7 @@ class MagicSession:
         self, call: Call, api: Api | None, params: dict[str, Any], fetch_all: bool | None,
         region: str | None, request: Request, settings: Settings, progress: Any, *, tag: bool = False,
     ) -> Any:  # fmt: skip
-        client = await self.client_for(region or settings.region, settings, post=call.needs_post)
+        client = await self.client_for(region or settings.region, settings)
         started = time.monotonic()
         try:
             raw = await client.call(
@@ -216,7 +214,7 @@ class MagicSession:
             api, call = _checked(call)
             params, _ = _limited_params(call, api, request.limit)
             for region in request.regions:
-                client = await self.client_for(region or settings.region, settings, post=call.needs_post)
+                client = await self.client_for(region or settings.region, settings)
                 views.append(DryRunView(client.prepare(call.command, params), region))
         return views[0] if len(views) == 1 else views
 
@@ -269,7 +267,8 @@ def _checked(call: Call) -> tuple[Api | None, Call]:
         return None, call
     if api.name != call.command:
         call = Call(api.name, call.params, call.files)
-    missing = [p.name for p in api.required_params if p.name.lower() not in {k.lower() for k in call.params}]
+    given = {name.lower().split("[", 1)[0] for name in call.params}
+    missing = [p.name for p in api.required_params if p.name.lower() not in given]
     if missing:
         raise usage_error(
             f"{api.name} needs {', '.join(missing)} (add {missing[0]}=…; "
