@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from ._spec import Api
 
-__all__ = ["FRAME_MARK", "column_order", "present", "to_frame"]
+__all__ = ["FRAME_MARK", "column_order", "concat_frames", "present", "to_frame"]
 
 #: CloudStack's date format (``DateUtil`` ``yyyy-MM-dd'T'HH:mm:ssZ``), e.g. 2026-11-28T01:02:03+0000.
 CLOUDSTACK_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -120,6 +120,45 @@ def present(
         if isinstance(data, Mapping):
             return ResultView(command, data, kind=kind)
     return GenericView(command, result)
+
+
+def concat_frames(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    key: str = "region",
+    attrs: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One frame from several (``-r a,b``: region name → that region's frame), with a ``key``
+    column first, saying where each row came from.
+
+    ``pandas.concat`` drops ``attrs`` that differ between inputs (and with them our display
+    mark), and turns an int column missing from one input into floats; this keeps both right.
+    ``attrs`` of the result: the given ones, else the first frame's, with ``count`` summed.
+    """
+    import pandas as pd
+
+    names = list(frames)
+    # empty inputs only contribute their typed columns when every input is empty
+    used = {n: frames[n] for n in names if len(frames[n])} or {n: frames[n] for n in names[:1]}
+    union = column_order(dict.fromkeys(c for f in used.values() for c in f.columns))
+    parts = []
+    for name, part in used.items():
+        gaps = [c for c in part.columns if any(c not in other.columns for other in used.values())]
+        widen = {c: "Int64" for c in gaps if part[c].dtype == "int64"}
+        widen.update({c: "boolean" for c in gaps if part[c].dtype == bool})
+        part = part.astype(widen) if widen else part
+        part = part.reindex(columns=[c for c in union if c in part.columns])
+        part.insert(0, key, pd.Series([name] * len(part), index=part.index, dtype=object).infer_objects())
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({key: []})
+    frame = frame.reindex(columns=[key, *(c for c in union if c != key)])
+    first = frames[names[0]].attrs if names else {}
+    merged = dict(attrs) if attrs is not None else {k: v for k, v in first.items() if k != key}
+    if attrs is None and all("count" in f.attrs for f in frames.values()):
+        merged["count"] = sum(f.attrs["count"] for f in frames.values())
+    merged.setdefault("regions", names)
+    frame.attrs = {**merged, FRAME_MARK: True}
+    return frame
 
 
 def column_order(keys: Iterable[str]) -> list[str]:

@@ -135,3 +135,33 @@ def test_row_count_and_values_survive(spec, n):
     frame = to_frame(rows, api=spec["listVirtualMachines"])
     assert len(frame) == n
     assert frame["id"].tolist() == [r["id"] for r in rows]
+
+
+def test_concat_frames_adds_the_region_column_and_keeps_the_mark_and_types(spec):
+    from cloudstack_magic._frames import concat_frames
+
+    api = spec["listVirtualMachines"]
+    lab = to_frame([vm_row(0), vm_row(1)], api=api, attrs={"command": "listVirtualMachines", "region": "lab", "count": 2})
+    prod_rows = [vm_row(2)]
+    del prod_rows[0]["cpunumber"]
+    prod = to_frame(prod_rows, api=api, attrs={"command": "listVirtualMachines", "region": "prod", "count": 1})
+    empty = to_frame([], api=api, attrs={"command": "listVirtualMachines", "region": "dr", "count": 0})
+    frame = concat_frames({"lab": lab, "prod": prod, "dr": empty})
+    assert frame.columns[0] == "region"
+    assert frame["region"].tolist() == ["lab", "lab", "prod"]
+    assert frame.attrs[FRAME_MARK] is True
+    assert frame.attrs["count"] == 3 and frame.attrs["regions"] == ["lab", "prod", "dr"]
+    assert frame.attrs["command"] == "listVirtualMachines" and "region" not in frame.attrs
+    assert str(frame["cpunumber"].dtype) == "Int64"  # not float: the gap stays a missing value
+    assert frame["cpunumber"].tolist()[:2] == [1, 2] and pd.isna(frame.loc[2, "cpunumber"])
+    assert isinstance(frame["created"].dtype, pd.DatetimeTZDtype)
+    assert frame.loc[2, "nic"] == prod_rows[0]["nic"]
+    assert set(frame.columns) == {"region", *lab.columns}  # the empty region adds no columns
+
+
+def test_concat_frames_of_empty_results_keeps_typed_columns(spec):
+    from cloudstack_magic._frames import concat_frames
+
+    api = spec["listZones"]
+    frame = concat_frames({"a": to_frame([], api=api), "b": to_frame([], api=api)})
+    assert len(frame) == 0 and frame.columns[0] == "region" and "name" in frame.columns
