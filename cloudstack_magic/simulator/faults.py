@@ -54,6 +54,7 @@ def fault_middleware(runtime_key: web.AppKey) -> Callable[[web.Request, Handler]
         runtime.commands[params.get("command", "<none>")] += 1
         runtime.recent.append({"command": params.get("command"), "method": request.method,
                                **{k: params[k] for k in ("page", "pagesize", "jobid") if k in params}})
+        dropping = False
         runtime.in_flight += 1
         runtime.max_in_flight = max(runtime.max_in_flight, runtime.in_flight)
         try:
@@ -76,6 +77,7 @@ def fault_middleware(runtime_key: web.AppKey) -> Callable[[web.Request, Handler]
             response = await handler(request)
             if settings.drop_rate and runtime.dice.random() < settings.drop_rate and isinstance(response, web.Response):
                 runtime.dropped += 1
+                dropping = True
                 return await _drop(request, response)
             runtime.statuses[response.status] += 1
             return response
@@ -83,7 +85,8 @@ def fault_middleware(runtime_key: web.AppKey) -> Callable[[web.Request, Handler]
             runtime.statuses[error.code] += 1
             raise
         except asyncio.CancelledError:
-            runtime.cancelled += 1
+            if not dropping:  # the client went away mid-request
+                runtime.cancelled += 1
             raise
         finally:
             runtime.in_flight -= 1

@@ -101,11 +101,11 @@ def list_rows(call: Call, table: Table, *, exact_name: bool = True,
     if ids := call.ids("ids"):
         wanted = frozenset(ids)
         tests.append((("ids", wanted), lambda row: row.get("id") in wanted))
-    if name := call.get("name"):
+    if wanted_name := call.get("name"):
         if exact_name:
-            tests.append((("name", name), lambda row: row.get("name") == name))
-        else:
-            tests.append((("name~", name), lambda row: name in row.get("name", "")))
+            tests.append((("name", wanted_name), lambda row: row.get("name") == wanted_name))
+        else:  # listVirtualMachines matches names with LIKE %name%
+            tests.append((("name~", wanted_name), lambda row: wanted_name in row.get("name", "")))
     if keyword := call.get("keyword"):
         needle = keyword.lower()
         tests.append((("keyword", needle), lambda row: any(
@@ -118,9 +118,9 @@ def list_rows(call: Call, table: Table, *, exact_name: bool = True,
             tests.append((("state", wanted_state), lambda row: str(row.get("state", "")).lower() == wanted_state))
     if zoneid := call.get("zoneid"):
         tests.append((("zoneid", zoneid), lambda row: row.get("zoneid", zoneid) == zoneid))
-    for name in FIELD_FILTERS:
-        if (value := call.get(name)) is not None and call.api.param(name) is not None:
-            tests.append(((name, value), _field_equals(name, value)))
+    for field in FIELD_FILTERS:
+        if (value := call.get(field)) is not None and call.api.param(field) is not None:
+            tests.append(((field, value), _field_equals(field, value)))
     if tags := [t for t in call.map("tags") if "key" in t]:
         pairs = tuple((t["key"], t.get("value")) for t in tags)
         tests.append((("tags", pairs), lambda row: all(

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..._spec import Api, packaged_spec
 from ..dispatch import Call, ListResult, Result, command, invalid_id
-from ..listing import list_rows, page_of
+from ..listing import list_rows
 from ..tables import Row
 
 __all__: list[str] = []
@@ -77,7 +77,7 @@ def list_apis(call: Call) -> Result:
     name = call.get("name")
     apis = [spec[name]] if name and name in spec else [] if name else list(spec.values())
     rows = [_api_row(api) for api in apis]
-    return ListResult(None, "api", page_of(call, rows), len(rows))
+    return ListResult(None, "api", rows, len(rows))  # ListApisCmd is no BaseListCmd: never paged
 
 
 @command("listCapabilities")

@@ -12,11 +12,10 @@ from .vms import lookup
 __all__: list[str] = []
 
 #: createTags resourcetype -> (table, the type name tags record)
-TAGGABLE = {"userVm": ("vms", "UserVm"), "uservm": ("vms", "UserVm"), "Volume": ("volumes", "Volume"),
-            "volume": ("volumes", "Volume"), "Snapshot": ("snapshots", "Snapshot"),
-            "snapshot": ("snapshots", "Snapshot"), "Network": ("networks", "Network"),
-            "network": ("networks", "Network"), "Template": ("templates", "Template"),
-            "template": ("templates", "Template"), "PublicIpAddress": ("publicips", "PublicIpAddress")}
+#: (matched ignoring case, as ResourceTag.ResourceObjectType lookups are)
+TAGGABLE = {"uservm": ("vms", "UserVm"), "volume": ("volumes", "Volume"), "snapshot": ("snapshots", "Snapshot"),
+            "network": ("networks", "Network"), "template": ("templates", "Template"),
+            "publicipaddress": ("publicips", "PublicIpAddress")}
 DETACHED = ("virtualmachineid", "vmname", "vmdisplayname", "vmstate", "deviceid", "attached")
 
 
@@ -127,10 +126,10 @@ def delete_snapshot(call: Call) -> Result:
 
 def _tag_targets(call: Call) -> tuple[str, str, list[str]]:
     kind = call.get("resourcetype") or ""
-    if kind not in TAGGABLE:
+    if kind.lower() not in TAGGABLE:
         raise param_error(f"Invalid resource type {kind}; the simulator tags: UserVm, Volume, Snapshot, Network,"
                           " Template, PublicIpAddress")
-    table, type_name = TAGGABLE[kind]
+    table, type_name = TAGGABLE[kind.lower()]
     ids = call.ids("resourceids")
     for resource_id in ids:
         if resource_id not in call.cloud.tables[table]:

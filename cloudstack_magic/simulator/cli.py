@@ -1,0 +1,121 @@
+"""``cloudstack-magic simulate`` / ``python -m cloudstack_magic.simulator``: serve until stopped.
+
+Prints the endpoint URL and a ``ready`` line once the port is bound (scripts wait for it), and
+optionally writes a ``cloudstack.ini`` region (mode 0600) for the simulator's key pair. The
+secret is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import signal
+import sys
+import time
+
+from .runtime import DEMO_API_KEY, DEMO_SECRET_KEY, Settings
+
+__all__ = ["add_arguments", "main", "serve"]
+
+READY = "ready"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    add("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    add("--vms", type=int, default=defaults.vms, help=f"virtual machines in the seeded cloud ({defaults.vms})")
+    add("--seed", type=int, default=defaults.seed, help=f"seed for inventory and faults ({defaults.seed})")
+    add("--latency-ms", type=float, default=0, help="added latency per API request, ±20%% jitter (0)")
+    add("--job-seconds", type=float, default=defaults.job_seconds, help="how long async jobs run (2)")
+    add("--page-size-limit", type=int, default=defaults.page_size_limit,
+        help="default.page.size: the largest pagesize, and the page size when none is given (500)")
+    add("--fail-rate", type=float, default=0, help="share of API requests answered 503 (0..1, default 0)")
+    add("--drop-rate", type=float, default=0, help="share of responses cut off mid-body (0..1, default 0)")
+    add("--throttle", type=int, default=0, help="API requests allowed per second before 429 (0: no limit)")
+    add("--api-key", default=DEMO_API_KEY, help="API key to accept (default: the documented demo key)")
+    add("--secret-key", default=DEMO_SECRET_KEY, help="secret key (default: the documented demo secret)")
+    add("--write-config", metavar="PATH", help="write a cloudstack.ini region for this simulator (mode 0600)")
+    add("--region", default="simulator", help="region (section) name for --write-config (simulator)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(vms=args.vms, seed=args.seed, latency_ms=args.latency_ms, job_seconds=args.job_seconds,
+                    page_size_limit=args.page_size_limit, fail_rate=args.fail_rate, drop_rate=args.drop_rate,
+                    throttle=args.throttle, host=args.host, port=args.port, api_key=args.api_key,
+                    secret_key=args.secret_key)
+
+
+async def serve(settings: Settings, write_config: str | None = None, region: str = "simulator") -> None:
+    """Run until SIGINT/SIGTERM (or cancellation)."""
+    from .server import Simulator
+
+    began = time.perf_counter()
+    simulator = Simulator(**vars(settings))
+    await simulator.start()
+    try:
+        print(f"CloudStack 4.18 API simulator: {settings.vms} VMs, seed {settings.seed},"
+              f" started in {time.perf_counter() - began:.1f} s", flush=True)
+        print(f"endpoint: {simulator.endpoint}")
+        print(f"api key:  {simulator.api_key}")
+        demo = settings.secret_key == DEMO_SECRET_KEY
+        print(f"secret:   {'the demo secret (cloudstack_magic.simulator.DEMO_SECRET_KEY)' if demo else 'as given'}")
+        if not _is_loopback(settings.host):
+            print(f"warning: listening on {settings.host}: other machines can reach this simulator")
+        if write_config:
+            from .._config import write_region_file
+
+            path = write_region_file(write_config, region, simulator.endpoint, simulator.api_key,
+                                     simulator.secret_key)
+            print(f"config:   region [{region}] written to {path} (mode 0600)")
+        print(f"{READY}: serving {simulator.endpoint} (Ctrl-C stops)", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await simulator.stop()
+        print("simulator stopped", flush=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m cloudstack_magic.simulator") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="Serve a simulated Apache CloudStack API.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return run(args, parser)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        settings = _settings(args)
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        asyncio.run(serve(settings, args.write_config, args.region))
+    except OSError as error:  # port taken, address not available, config not writable
+        print(f"error: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    except Exception as error:
+        from .._errors import ConfigError
+
+        if isinstance(error, ConfigError):
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        raise
+    return 0
