@@ -104,8 +104,13 @@ def execute_notebook(notebook: Path, build_dir: Path, env: Mapping[str, str], *,
 
 @contextmanager
 def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    # The kernel inherits this process's environment; private keys (leading "_") stay out.
-    saved = {k: os.environ.get(k) for k in env}
+    # The kernel inherits this process's environment; private keys (leading "_") stay out, and
+    # so do the caller's own CLOUDSTACK_* settings (an exported CLOUDSTACK_ENDPOINT would win
+    # over the config file, as it does in `cs`).
+    stale = [k for k in os.environ if k.startswith("CLOUDSTACK_") and k not in env]
+    saved = {k: os.environ.get(k) for k in [*env, *stale]}
+    for key in stale:
+        del os.environ[key]
     os.environ.update({k: v for k, v in env.items() if not k.startswith("_")})
     try:
         yield
