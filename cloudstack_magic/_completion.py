@@ -68,7 +68,7 @@ def make_matcher(
 
     ids = cache if cache is not None else IdCache(fetch_rows)
 
-    @context_matcher(identifier="cloudstack_magic.completion")
+    @context_matcher(identifier="cloudstack_magic.completion")  # type: ignore[untyped-decorator,misc,unused-ignore]
     def cloudstack_matcher(context: Any) -> SimpleMatcherResult:
         try:
             fragment, found = _complete(context, get_spec, ids, get_regions)
@@ -81,7 +81,7 @@ def make_matcher(
             ordered=True,
         )
 
-    cloudstack_matcher.id_cache = ids  # type: ignore[attr-defined]
+    setattr(cloudstack_matcher, "id_cache", ids)  # lets tests and the magics clear the cache
     return cloudstack_matcher
 
 
@@ -100,8 +100,9 @@ def _complete(
         words, in_body = _words(line["rest"]), False
     elif context.cursor_line == 0 and _CELL_MAGIC.match(head):
         # %%cloudstack [options] [VAR]: only -r takes a value worth completing here
-        option = (_words(_CELL_MAGIC.sub("", head)) or [None])[-1]
-        return fragment, _regions(get_regions, fragment) if option in REGION_OPTIONS else []
+        first_line = _words(_CELL_MAGIC.sub("", head))
+        waiting = bool(first_line) and first_line[-1] in REGION_OPTIONS
+        return fragment, _regions(get_regions, fragment) if waiting else []
     elif context.cursor_line > 0 and _CELL_MAGIC.match(lines[0]):
         body = [_COMMENT.sub("", text) for text in lines[1 : context.cursor_line]]
         words, in_body = _words("\n".join([*body, head])), True
@@ -109,10 +110,10 @@ def _complete(
         return fragment, []
 
     if not in_body:
-        words, option = _skip_options(words)
-        if option in REGION_OPTIONS:
+        words, pending = _skip_options(words)
+        if pending in REGION_OPTIONS:
             return fragment, _regions(get_regions, fragment)
-        if option is not None or fragment.startswith("-"):
+        if pending is not None or fragment.startswith("-"):
             return fragment, []
     spec = get_spec()
     commands = [w for w in words if "=" not in w]

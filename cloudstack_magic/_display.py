@@ -257,7 +257,7 @@ def install_formatters(shell: Any, get_displaylimit: Callable[[], int | None]) -
         rows = limit()
         shown, note = _limited(frame, rows)
         with _all_rows_visible(rows):
-            body = shown._repr_html_()
+            body: str | None = shown._repr_html_()
         if body is None:
             return None
         return body + (f"<p><i>{html.escape(note)}</i></p>" if note else "")

@@ -204,10 +204,12 @@ def _rows_to_matrix(rows: list[Mapping[str, Any]], keys: list[str]) -> np.ndarra
     transpose = _private_transpose()
     if transpose is not None:
         try:
-            return transpose(rows if all(type(r) is dict for r in rows) else [dict(r) for r in rows], keys)  # type: ignore[no-any-return]
+            plain = rows if all(type(r) is dict for r in rows) else [dict(r) for r in rows]
+            return transpose(plain, keys)
         except (TypeError, ValueError):
             pass
-    return pd.DataFrame(rows, columns=keys, dtype=object).to_numpy(dtype=object)
+    matrix: np.ndarray = pd.DataFrame(rows, columns=keys, dtype=object).to_numpy(dtype=object)
+    return matrix
 
 
 def _private_transpose() -> Callable[[list[Any], list[str]], np.ndarray] | None:
