@@ -125,8 +125,12 @@ def expand(text: str, namespace: Mapping[str, Any]) -> str:
         return text
     from IPython.utils.text import DollarFormatter
 
-    try:
-        return DollarFormatter().vformat(text, args=[], kwargs=namespace)
+    formatter = DollarFormatter()
+    try:  # line by line: IPython's $name pattern does not cross newlines and drops text before them
+        return "".join(
+            formatter.vformat(line, args=[], kwargs=namespace)
+            for line in text.splitlines(keepends=True)
+        )
     except Exception as exc:  # NameError, SyntaxError, ValueError from unbalanced braces …
         reason = str(exc).splitlines()[0] if str(exc) else ""
         raise ParseError(
