@@ -135,6 +135,9 @@ class SuccessView(ResultView):
 class GenericView(ResultView):
     """Any other reply (a job id from ``--no-wait``, several objects …) as a field list."""
 
+    def text(self) -> str:
+        return super().text() if self.data else f"{self._title()}: the server sent an empty reply"
+
 
 class TableView(View):
     """A titled table with optional intro lines: help, API listings, regions.

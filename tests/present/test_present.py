@@ -97,3 +97,14 @@ def test_pretty_printer_uses_the_text(shell):
     data, _ = shell.display_formatter.format(view)
     assert data["text/plain"] == "✓ deleteNetwork succeeded"
     assert "succeeded" in data["text/html"]
+
+
+def test_empty_reply_of_an_unknown_list_command_is_an_empty_frame():
+    frame = present({}, "listSomethingNew")
+    assert isinstance(frame, pd.DataFrame) and frame.empty
+
+
+def test_empty_reply_of_another_command_says_so():
+    view = present({}, "updateSomething")
+    assert isinstance(view, GenericView)
+    assert view.text() == "updateSomething: the server sent an empty reply"
