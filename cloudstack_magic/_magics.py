@@ -29,7 +29,7 @@ from IPython.core.magic import (
     no_var_expand,
 )
 from IPython.core.magic_arguments import argument, kwds, magic_arguments
-from traitlets import Bool, Float, Int, Unicode, validate
+from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from ._help import USAGE
 from ._kernel import OrphanGuard, await_with_wakeups
@@ -65,7 +65,8 @@ class CloudStackMagic(Magics):
         self.session = session or MagicSession()
         self.guard = OrphanGuard()
 
-    # -- trait validation: one-line UsageError, as every user error ------------------------------
+    # -- trait validation: TraitError, so traitlets keeps the old value (and %config prints the
+    # one-line message); the magic's own use of them turns that into a UsageError. -------------
     @validate("region")
     def _check_region(self, proposal: Any) -> str:
         name = (proposal["value"] or "").strip()
@@ -76,7 +77,7 @@ class CloudStackMagic(Magics):
             try:
                 load_region(name)
             except ConfigError as exc:
-                raise UsageError(str(exc)) from None
+                raise TraitError(str(exc)) from None
         return name
 
     @validate("displaylimit", "page_concurrency")
@@ -84,13 +85,13 @@ class CloudStackMagic(Magics):
         name, value = proposal["trait"].name, proposal["value"]
         least = 0 if name == "displaylimit" else 1
         if value < least:
-            raise UsageError(f"CloudStackMagic.{name} must be {least} or more; got {value}")
+            raise TraitError(f"CloudStackMagic.{name} must be {least} or more; got {value}")
         return int(value)
 
     @validate("job_timeout")
     def _check_timeout(self, proposal: Any) -> float:
         if proposal["value"] <= 0:
-            raise UsageError(f"CloudStackMagic.job_timeout must be positive seconds; got {proposal['value']}")
+            raise TraitError(f"CloudStackMagic.job_timeout must be positive seconds; got {proposal['value']}")
         return float(proposal["value"])
 
     @validate("progress")
@@ -98,7 +99,7 @@ class CloudStackMagic(Magics):
         from ._progress import MODES
 
         if proposal["value"] not in MODES:
-            raise UsageError(f"CloudStackMagic.progress must be one of {', '.join(MODES)}; got {proposal['value']!r}")
+            raise TraitError(f"CloudStackMagic.progress must be one of {', '.join(MODES)}; got {proposal['value']!r}")
         return str(proposal["value"])
 
     def settings(self) -> Settings:
@@ -213,7 +214,10 @@ class CloudStackMagic(Magics):
         if args.limit is not None and args.limit < 1:
             raise UsageError(f"--limit must be 1 or more; got {args.limit}")
         if args.progress is not None:
-            self._check_progress({"value": args.progress})
+            try:
+                self._check_progress({"value": args.progress})
+            except TraitError as exc:
+                raise UsageError(str(exc).replace("CloudStackMagic.progress", "--progress")) from None
         regions = [r.strip() for r in (args.region or "").split(",") if r.strip()] or [None]
         columns = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
         request = Request(
@@ -252,7 +256,10 @@ class CloudStackMagic(Magics):
                 raise UsageError(str(exc)) from None
         if len(words) != 1:
             raise UsageError("usage: %cloudstack use NAME (%cloudstack regions lists them)")
-        self.region = words[0]
+        try:
+            self.region = words[0]
+        except TraitError as exc:
+            raise UsageError(str(exc)) from None
         return _Text(f"default region: {self.region}")
 
     def _start_background(self, request: Request, settings: Settings, loop: Any) -> Any:

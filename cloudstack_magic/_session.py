@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._errors import BadRequestError, CloudStackClientException, JobError, redact
+from ._errors import APIError, CloudStackClientException, JobError, redact
 from ._kernel import SyncRunner
 from ._parse import Call
 
@@ -347,7 +347,7 @@ def _explain(exc: CloudStackClientException, call: Call, api: Api | None) -> Non
     """Add the hint the server's words lack: a close command name, the job id."""
     from ._spec import packaged_spec
 
-    if api is None and isinstance(exc, BadRequestError):
+    if api is None and isinstance(exc, APIError):
         close = packaged_spec().suggest(call.command)
         if close and "did you mean" not in exc.message:
             exc.message = f"{exc.message} (did you mean {' or '.join(close[:3])}?)"

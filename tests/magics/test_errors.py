@@ -1,0 +1,147 @@
+"""Every error a user can cause is one line through IPython's exact ``UsageError`` type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+
+from .conftest import write_ini
+
+
+def usage_error(ip: Any, cell: str) -> str:
+    with pytest.raises(UsageError) as caught:
+        ip.run_cell(cell)
+    assert type(caught.value) is UsageError  # subclasses lose IPython's short display
+    message = str(caught.value)
+    assert "\n" not in message, message
+    return message
+
+
+def test_unknown_command_suggests_a_close_one(ip: Any) -> None:
+    assert "did you mean listVirtualMachines" in usage_error(ip, "%cloudstack listVirtualMachine")
+
+
+def test_missing_required_parameter(ip: Any, simulator: Any) -> None:
+    simulator.reset()
+    message = usage_error(ip, "%cloudstack deployVirtualMachine zoneid=z")
+    assert "deployVirtualMachine needs" in message and "serviceofferingid" in message and "templateid" in message
+    assert simulator.stats()["commands"] == {}  # refused before sending
+
+
+def test_bad_quoting(ip: Any) -> None:
+    assert "unterminated" in usage_error(ip, "%cloudstack listZones name='fra")
+
+
+def test_bad_option(ip: Any) -> None:
+    assert "unrecognized arguments: --nope" in usage_error(ip, "%cloudstack --nope listZones")
+    assert "--limit must be 1 or more" in usage_error(ip, "%cloudstack --limit 0 listZones")
+    assert "not a Python variable name" in usage_error(ip, "%cloudstack -o 1x listZones")
+    assert "no command given" in usage_error(ip, "%cloudstack")
+    assert "one VAR" in usage_error(ip, "%%cloudstack a b\nlistZones\n")
+
+
+def test_unknown_region(ip: Any) -> None:
+    assert "unknown region 'nowhere'" in usage_error(ip, "%cloudstack -r nowhere listZones")
+    assert "unknown region 'nowhere'" in usage_error(ip, "%cloudstack use nowhere")
+
+
+def test_config_rejects_bad_values_and_keeps_the_old_ones(ip: Any, caplog: pytest.LogCaptureFixture) -> None:
+    magic = ip.user_ns["_cloudstack_magic_"]
+    for cell, expected in [
+        ("%config CloudStackMagic.region = 'nowhere'", "unknown region 'nowhere'"),
+        ("%config CloudStackMagic.progress = 'fancy'", "must be one of auto, widget, text, none"),
+        ("%config CloudStackMagic.displaylimit = -1", "displaylimit must be 0 or more"),
+        ("%config CloudStackMagic.page_concurrency = 0", "page_concurrency must be 1 or more"),
+        ("%config CloudStackMagic.job_timeout = 0", "job_timeout must be positive"),
+    ]:
+        caplog.clear()
+        ip.run_cell(cell)  # %config reports the error itself, in one line
+        assert expected in caplog.text, cell
+    assert (magic.region, magic.progress, magic.displaylimit, magic.page_concurrency, magic.job_timeout) == (
+        "", "none", 20, 8, 1800.0)
+    assert "--progress must be one of" in usage_error(ip, "%cloudstack --progress fancy listZones")
+
+
+def test_config_values_reach_the_client(ip: Any, simulator: Any) -> None:
+    ip.run_cell("%config CloudStackMagic.page_concurrency = 2")
+    ip.run_cell("%config CloudStackMagic.job_timeout = 30")
+    ip.run_cell("%config CloudStackMagic.displaylimit = 3")
+    frame = ip.run_cell("%cloudstack listVirtualMachines listall=true").result
+    text = str(ip.display_formatter.format(frame)[0]["text/plain"])
+    assert "showing 3 of" in text
+    magic = ip.user_ns["_cloudstack_magic_"]
+    (client,) = [client for _, client in magic.session._clients.values()]
+    assert client.options.page_concurrency == 2 and client.options.job_timeout == 30
+
+
+def test_no_credentials(bare_ip: Any) -> None:
+    message = usage_error(bare_ip, "%cloudstack listZones")
+    assert "CLOUDSTACK_ENDPOINT" in message or "cloudstack.ini" in message
+
+
+def test_unreachable_endpoint(bare_ip: Any, isolated_config: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    write_ini(isolated_config, {"cloudstack": {"endpoint": f"http://127.0.0.1:{port}/client/api",
+                                               "key": "k", "secret": "s", "retry": "0"}})
+    message = usage_error(bare_ip, "%cloudstack listZones")
+    assert f"127.0.0.1:{port}" in message
+    assert "secret" not in message.lower().replace("secret key", "")
+
+
+def test_signature_rejected(bare_ip: Any, isolated_config: Path, simulator: Any) -> None:
+    write_ini(isolated_config, {"cloudstack": {"endpoint": simulator.endpoint, "key": simulator.api_key,
+                                               "secret": "not-the-secret"}})
+    message = usage_error(bare_ip, "%cloudstack listZones")
+    assert "401" in message or "signature" in message
+    assert "not-the-secret" not in message and simulator.api_key not in message
+
+
+def test_job_failure_names_the_job(ip: Any, isolated_config: Path, fresh_simulator: Any) -> None:
+    sim = fresh_simulator(vms=3)
+    write_ini(isolated_config, {"small": {"endpoint": sim.endpoint, "key": sim.api_key,
+                                          "secret": sim.secret_key}})
+    cloud = sim.runtime.cloud
+    zone = next(iter(cloud.zones))["id"]
+    template = next(iter(cloud.templates))["id"]
+    offering = next(iter(cloud.serviceofferings))["id"]
+    for used_total in cloud.capacity.values():
+        used_total[1] = used_total[0]  # no free cores: the deploy job fails with 533
+    ip.user_ns["before"] = "untouched"
+    message = usage_error(ip, f"before = %cloudstack -r small deployVirtualMachine zoneid={zone} "
+                              f"templateid={template} serviceofferingid={offering}")
+    assert "job" in message.lower()
+    jobs = [r for r in sim.stats()["recent"] if r["command"] == "queryAsyncJobResult"]
+    assert jobs and jobs[-1]["jobid"] in message
+    assert ip.user_ns["before"] == "untouched"  # failure leaves the variable alone
+
+
+def test_failure_leaves_output_variables_untouched(ip: Any) -> None:
+    ip.user_ns.update(a=1, b=2, c=3)
+    usage_error(ip, "a = %cloudstack listVirtualMachine")
+    usage_error(ip, "%cloudstack -o b listVirtualMachine")
+    usage_error(ip, "%%cloudstack c\nlistVirtualMachine\n")
+    assert (ip.user_ns["a"], ip.user_ns["b"], ip.user_ns["c"]) == (1, 2, 3)
+
+
+def test_short_errors_off_shows_the_original_exception(ip: Any) -> None:
+    from cloudstack_magic._errors import CloudStackClientException
+
+    ip.run_cell("%config CloudStackMagic.short_errors = False")
+    with pytest.raises(CloudStackClientException):
+        ip.run_cell("%cloudstack listVirtualMachine")
+
+
+def test_help_for_unknown_api(ip: Any) -> None:
+    assert "no API called 'nope'" in usage_error(ip, "%cloudstack help nope")
+
+
+def test_limit_on_a_single_resource_is_refused(ip: Any, simulator: Any) -> None:
+    vm = next(iter(simulator.runtime.cloud.vms))["id"]
+    assert "list results only" in usage_error(ip, f"%cloudstack --columns id rebootVirtualMachine id={vm}")
