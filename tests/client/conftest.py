@@ -73,3 +73,13 @@ def sent_params(url: Any, kwargs: dict[str, Any] | None = None) -> dict[str, str
 def requests_of(mocked: Aioresponses, method: str = "GET") -> list[tuple[Any, dict[str, Any]]]:
     """Every (url, kwargs) the client sent with ``method``, in order."""
     return [(key[1], call.kwargs) for key, calls in mocked.requests.items() if key[0] == method for call in calls]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (connections are refused at once)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,122 @@
+"""Job polling: success, failure, server-side cancel, timeout, cancelling the wait, backoff."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from cloudstack_magic import (
+    JobCancelledError,
+    JobError,
+    JobFailedError,
+    JobProgress,
+    JobTimeoutError,
+    JobWaitCancelled,
+    TransportError,
+)
+from cloudstack_magic._jobs import wait_for_job
+
+
+class FakeJob:
+    def __init__(self, replies: list[dict[str, Any]]) -> None:
+        self.replies = replies
+        self.polls = 0
+        self.times: list[float] = []
+
+    async def __call__(self, jobid: str) -> dict[str, Any]:
+        self.times.append(asyncio.get_running_loop().time())
+        reply = self.replies[min(self.polls, len(self.replies) - 1)]
+        self.polls += 1
+        return {"jobid": jobid, **reply}
+
+
+async def wait(job: FakeJob, events: list[Any] | None = None, **kw: Any) -> Any:
+    options = {"poll_initial": 0.01, "poll_max": 0.04, "timeout": 5.0, **kw}
+    return await wait_for_job(job, "job-1", command="deployVirtualMachine",
+                              progress=None if events is None else events.append, **options)
+
+
+RUNNING = {"jobstatus": 0, "jobprocstatus": 0}
+
+
+async def test_success_returns_jobresult_and_reports_progress() -> None:
+    job = FakeJob([RUNNING, RUNNING, {"jobstatus": 1, "jobresult": {"virtualmachine": {"id": "vm-1"}}}])
+    events: list[JobProgress] = []
+    assert await wait(job, events) == {"virtualmachine": {"id": "vm-1"}}
+    assert [e.state for e in events] == ["pending", "pending", "pending", "succeeded"]
+    assert [e.polls for e in events] == [0, 1, 2, 3]
+    assert events[-1].done and not any(e.done for e in events[:-1])
+    assert events[-1].jobstatus == 1 and events[1].jobprocstatus == 0
+
+
+async def test_poll_interval_backs_off_to_the_latency() -> None:
+    job = FakeJob([RUNNING] * 6 + [{"jobstatus": 1, "jobresult": {}}])
+    start = asyncio.get_running_loop().time()
+    await wait(job, poll_initial=0.02, poll_max=0.05)
+    gaps = [b - a for a, b in zip([start, *job.times], job.times)]
+    assert gaps[0] < 0.04  # fast first poll
+    assert all(g >= 0.019 for g in gaps)
+    assert gaps[1] > gaps[0] and max(gaps) < 0.09  # grows, capped near poll_max
+
+
+async def test_failed_job_carries_errorcode_and_text_from_jobresult() -> None:
+    job = FakeJob([{"jobstatus": 2, "jobresultcode": 530, "jobresulttype": "object",
+                    "jobresult": {"errorcode": 431, "errortext": "Unable to\nfind template"}}])
+    with pytest.raises(JobFailedError) as caught:
+        await wait(job)
+    error = caught.value
+    assert (error.error_code, error.error_text, error.jobid) == (431, "Unable to find template", "job-1")
+    assert str(error) == "deployVirtualMachine job job-1 failed: Unable to find template (error 431)"
+
+
+async def test_cancelled_on_the_server() -> None:
+    with pytest.raises(JobCancelledError, match="job job-1 was cancelled on the server"):
+        await wait(FakeJob([{"jobstatus": 3}]))
+
+
+async def test_timeout_names_the_job_that_may_still_run() -> None:
+    job = FakeJob([RUNNING])
+    events: list[JobProgress] = []
+    with pytest.raises(JobTimeoutError, match="did not finish within 0.1 s; it may still be running") as caught:
+        await wait(job, events, timeout=0.1)
+    assert caught.value.jobid == "job-1" and job.polls >= 2 and events[-1].done
+
+
+async def test_cancelling_the_wait_stops_polling_and_names_the_job() -> None:
+    job = FakeJob([RUNNING])
+    events: list[JobProgress] = []
+    task = asyncio.ensure_future(wait(job, events))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(JobWaitCancelled) as caught:
+        await task
+    assert isinstance(caught.value, asyncio.CancelledError)
+    assert caught.value.jobid == "job-1" and "queryAsyncJobResult jobid=job-1" in str(caught.value)
+    polls = job.polls
+    await asyncio.sleep(0.1)
+    assert job.polls == polls  # no polling after the cancel
+    assert events[-1].state == "cancelled" and events[-1].done
+
+
+async def test_many_jobs_gathered() -> None:
+    jobs = [FakeJob([RUNNING] * (i % 4) + [{"jobstatus": 1, "jobresult": {"n": i}}]) for i in range(40)]
+    results = await asyncio.gather(*(wait(job) for job in jobs))
+    assert results == [{"n": i} for i in range(40)]
+
+
+async def test_a_broken_poll_keeps_the_jobid_in_the_error() -> None:
+    async def broken(jobid: str) -> dict[str, Any]:
+        raise TransportError("listX: connection dropped")
+
+    with pytest.raises(JobError, match="lost track of deployVirtualMachine job job-1: .*queryAsyncJobResult"):
+        await wait_for_job(broken, "job-1", command="deployVirtualMachine", poll_initial=0.01, poll_max=0.01,
+                           timeout=1)
+
+
+async def test_garbage_jobstatus_is_an_invalid_response() -> None:
+    from cloudstack_magic import InvalidResponseError
+
+    with pytest.raises(InvalidResponseError, match="no valid jobstatus"):
+        await wait(FakeJob([{"jobstatus": "weird"}]))

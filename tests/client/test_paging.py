@@ -1,0 +1,170 @@
+"""Paging: concurrency bound, order, dedupe, the server's empty shapes, and lists that change."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cloudstack_magic import ListChangedError, ListChangedWarning, PageProgress
+from cloudstack_magic._paging import fetch_all_pages
+
+
+class FakeList:
+    """A server-side list answering pages like BaseListCmd, with hooks to change it mid-read."""
+
+    def __init__(self, n: int, *, ignore_paging: bool = False, delay: float = 0.0,
+                 before_page: Callable[[FakeList, int], None] | None = None) -> None:
+        self.rows = [{"id": f"vm-{i:04d}", "name": f"vm{i}"} for i in range(n)]
+        self.ignore_paging = ignore_paging
+        self.delay = delay
+        self.before_page = before_page
+        self.calls: list[tuple[int, int]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def __call__(self, page: int, size: int) -> dict[str, Any]:
+        self.calls.append((page, size))
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            # later pages answer first, so order must come from page numbers, not arrival
+            await asyncio.sleep(self.delay / page if self.delay else 0)
+            if self.before_page:
+                self.before_page(self, page)
+            rows = self.rows[:size] if self.ignore_paging else self.rows[(page - 1) * size:page * size]
+            if not self.rows:
+                return {}
+            return {"count": len(self.rows), "virtualmachine": rows} if rows else {"count": len(self.rows)}
+        finally:
+            self.in_flight -= 1
+
+
+async def read(fake: FakeList, size: int = 10, concurrency: int = 3, events: list[Any] | None = None) -> Any:
+    return await fetch_all_pages(fake, command="listVirtualMachines", page_size=size, concurrency=concurrency,
+                                 progress=None if events is None else events.append)
+
+
+async def test_empty_list_is_empty_dict() -> None:
+    fake = FakeList(0)
+    assert await read(fake) == {}
+    assert fake.calls == [(1, 10)]
+
+
+async def test_one_page() -> None:
+    fake = FakeList(7)
+    result = await read(fake)
+    assert result == {"count": 7, "virtualmachine": fake.rows}
+    assert fake.calls == [(1, 10)]
+
+
+async def test_exact_multiple_of_the_page_size_asks_no_extra_page() -> None:
+    fake = FakeList(30)
+    result = await read(fake)
+    assert result["count"] == 30 and result["virtualmachine"] == fake.rows
+    assert sorted(fake.calls) == [(1, 10), (2, 10), (3, 10)]
+
+
+async def test_many_pages_keep_order_under_the_concurrency_bound() -> None:
+    fake = FakeList(95, delay=0.02)
+    events: list[PageProgress] = []
+    result = await read(fake, concurrency=3, events=events)
+    assert result["virtualmachine"] == fake.rows and result["count"] == 95
+    assert sorted(p for p, _ in fake.calls) == list(range(1, 11))
+    assert fake.max_in_flight == 3
+    assert events[0].pages_done == 0 and events[0].rows_total is None
+    assert events[-1].done and events[-1].pages_done == 10 and events[-1].rows_done == 95
+    assert [e.pages_done for e in events] == sorted(e.pages_done for e in events)
+
+
+async def test_api_that_ignores_paging_stops_and_dedupes() -> None:
+    async def same_rows(page: int, size: int) -> dict[str, Any]:
+        calls.append(page)
+        await asyncio.sleep(0.01)
+        return {"count": 100, "nic": [{"id": f"n{i}"} for i in range(10)]}
+
+    calls: list[int] = []
+    with pytest.raises(ListChangedError, match="same rows .*ignores paging.*got 10 distinct rows of 100"):
+        await fetch_all_pages(same_rows, command="listNics", page_size=10, concurrency=1)
+    assert calls[:2] == [1, 2] and len(calls) <= 3  # stopped instead of reading ten pages
+
+
+async def test_api_that_ignores_paging_but_counts_its_rows_is_fine() -> None:
+    async def all_rows(page: int, size: int) -> dict[str, Any]:
+        return {"count": 12, "provider": [{"name": f"p{i}"} for i in range(12)]}
+
+    result = await fetch_all_pages(all_rows, command="listStorageProviders", page_size=10, concurrency=4)
+    assert result["count"] == 12
+
+
+async def test_rows_added_while_reading_warn_and_are_deduped() -> None:
+    def grow(fake: FakeList, page: int) -> None:
+        if page == 2 and len(fake.rows) == 25:
+            fake.rows.append({"id": "vm-late"})  # at the end: nothing shifts
+    fake = FakeList(25, before_page=grow)
+    with pytest.warns(ListChangedWarning, match=r"changed while it was read \(total 25 → 26\)"):
+        result = await read(fake, concurrency=1)
+    ids = [r["id"] for r in result["virtualmachine"]]
+    assert len(ids) == len(set(ids)) and result["count"] == len(ids) >= 25
+
+
+async def test_rows_shifted_by_an_insert_at_the_start_are_an_error_not_a_partial_list() -> None:
+    def insert_front(fake: FakeList, page: int) -> None:
+        if page == 2 and fake.rows[0]["id"] != "vm-new":
+            fake.rows.insert(0, {"id": "vm-new"})
+            fake.rows.pop()  # total unchanged: the count alone cannot tell
+    fake = FakeList(20, before_page=insert_front)
+    with pytest.raises(ListChangedError, match="got 19 distinct rows of 20"):
+        await read(fake, concurrency=1)
+
+
+async def test_rows_removed_while_reading_past_end_page() -> None:
+    def shrink(fake: FakeList, page: int) -> None:
+        if page == 3:
+            del fake.rows[:15]
+    fake = FakeList(30, before_page=shrink)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ListChangedWarning)
+        result = await read(fake, concurrency=1)  # page 3 answers {"count": 15}: past the end
+    assert result["count"] == 20
+
+
+async def test_count_only_first_page_means_rows_vanished() -> None:
+    async def vanished(page: int, size: int) -> dict[str, Any]:
+        return {"count": 5}
+
+    with pytest.raises(ListChangedError, match="got 0 distinct rows of 5"):
+        await fetch_all_pages(vanished, command="listVolumes", page_size=10, concurrency=2)
+
+
+async def test_server_that_caps_the_page_size_is_caught() -> None:
+    async def capped(page: int, size: int) -> dict[str, Any]:
+        return {"count": 50, "volume": [{"id": f"v{i}"} for i in range(5)]}
+
+    with pytest.raises(ListChangedError, match="fewer rows per page than asked"):
+        await fetch_all_pages(capped, command="listVolumes", page_size=10, concurrency=2)
+
+
+async def test_a_failing_page_cancels_the_others() -> None:
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def flaky(page: int, size: int) -> dict[str, Any]:
+        started.append(page)
+        if page == 1:
+            return {"count": 100, "host": [{"id": f"h{i}"} for i in range(10)]}
+        if page == 2:
+            raise RuntimeError("boom")
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            cancelled.append(page)
+            raise
+        return {}
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await fetch_all_pages(flaky, command="listHosts", page_size=10, concurrency=4)
+    assert cancelled and set(cancelled) <= set(started) and 10 not in started
