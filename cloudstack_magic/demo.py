@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -73,14 +74,20 @@ def execute_notebook(notebook: Path, build_dir: Path, env: Mapping[str, str], *,
     not raised, so the summary can list them all.
     """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
     started = time.perf_counter()
-    with _environment(env):
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+    with _environment(env), tempfile.TemporaryDirectory(prefix="cs-kernel-") as sockets:
+        # IPC sockets in a private folder: the kernel's traffic never touches a TCP port.
+        manager = KernelManager(kernel_name="python3", transport="ipc",
+                                ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=manager, timeout=timeout, allow_errors=True,
                                 resources={"metadata": {"path": str(notebook.parent)}})
-        client.execute()
+        # cleanup_kc: nbclient keeps a kernel (and its client's sockets) alive when the caller
+        # passed the manager; this run owns both.
+        client.execute(cleanup_kc=True)
     seconds = time.perf_counter() - started
     errors = [
         f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
