@@ -6,6 +6,7 @@ The public names are re-exported here; every module behind them is private.
 from __future__ import annotations
 
 from ._client import CloudStack
+from ._config import Region, list_regions, load_region
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -75,6 +76,7 @@ __all__ = [
     "PageProgress",
     "Param",
     "PreparedRequest",
+    "Region",
     "RequestTimeout",
     "ServerError",
     "Spec",
@@ -82,7 +84,9 @@ __all__ = [
     "TransportError",
     "UnknownCommandError",
     "__version__",
+    "list_regions",
     "load_ipython_extension",
+    "load_region",
     "packaged_spec",
     "unload_ipython_extension",
 ]
