@@ -183,8 +183,16 @@ class TableView(View):
         )
         intro = "".join(f"<p>{html.escape(line)}</p>" for line in self.intro if line)
         table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if self.rows else ""
-        footer = f"<p><i>{html.escape(self.footer)}</i></p>" if self.footer else ""
+        footer = f"<p><i>{_inline_code(self.footer)}</i></p>" if self.footer else ""
         return f"<div><b>{html.escape(self.title)}</b>{intro}{table}{footer}</div>"
+
+
+def _inline_code(text: str) -> str:
+    """Escape ``text`` for HTML, turning `backticked` spans into <code> (as the text shows them)."""
+    parts = html.escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: leave the text as it is
+        return html.escape(text)
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _text_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -83,3 +83,9 @@ def test_usage_explains_syntax_with_examples():
     for piece in ("%cloudstack [options] COMMAND", "%%cloudstack", "key=:name", "key=@path",
                   "help COMMAND", "apis [word]", "regions", "use NAME", "In [2]:"):
         assert piece in USAGE
+
+
+def test_footer_backticks_render_as_code_in_html(spec):
+    html = api_listing(spec, "Zone")._repr_html_()
+    assert "<code>%cloudstack help NAME</code>" in html
+    assert "`" not in html
