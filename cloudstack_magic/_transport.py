@@ -137,6 +137,10 @@ class Transport:
                 connector=aiohttp.TCPConnector(ssl=self._ssl),
                 headers={"User-Agent": f"cloudstack-magic/{__version__}", **(self.options.headers or {})},
             )
+            # aiohttp silently re-sends a GET once when a reused keep-alive connection drops.
+            # CloudStack sends state-changing commands by GET too, so only our rule may retry.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
         return self._session
 
     async def close(self) -> None:

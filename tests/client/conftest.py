@@ -6,10 +6,13 @@ aiohttp 3.12+ requires; ``_CompatResponse`` supplies a stand-in so the mock keep
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import aioresponses.core
 import pytest
@@ -83,3 +86,13 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def server_accepts(params: dict[str, str], secret: str = SECRET) -> bool:
+    """The server's check written out independently: Java quoting (``~`` encoded, ``*`` kept),
+    case-sensitive sort, lower-case, HMAC-SHA1, base64."""
+    pairs = []
+    for name in sorted(p for p in params if p.lower() != "signature"):
+        pairs.append(name + "=" + quote(params[name], safe="*-._").replace("~", "%7E"))
+    digest = hmac.new(secret.encode(), "&".join(pairs).lower().encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode() == params.get("signature")

@@ -4,11 +4,7 @@ through the real call path, validation against a live spec, prepare(), lifecycle
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from aioresponses import CallbackResult
@@ -27,16 +23,7 @@ from cloudstack_magic import (
 )
 from cloudstack_magic._client import _LIVE_SPECS
 
-from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of, sent_params
-
-
-def server_accepts(params: dict[str, str], secret: str = SECRET) -> bool:
-    """The server's check, written out: Java quoting, case-sensitive sort, lower-case, HMAC-SHA1."""
-    pairs = []
-    for name in sorted(p for p in params if p.lower() != "signature"):
-        pairs.append(name + "=" + quote(params[name], safe="*-._").replace("~", "%7E"))
-    digest = hmac.new(secret.encode(), "&".join(pairs).lower().encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode() == params["signature"]
+from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of, sent_params, server_accepts
 
 
 VMS = [{"id": f"vm-{i:03d}", "name": f"vm{i}"} for i in range(23)]

@@ -1,0 +1,173 @@
+"""Transport: every failure lands in the exception tree, one line, no secrets; the retry rule."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses as Aioresponses
+
+from cloudstack_magic import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    CloudStack,
+    CloudStackClientException,
+    ConnectError,
+    InvalidResponseError,
+    RequestTimeout,
+    ServerError,
+    ThrottledError,
+    TransportError,
+)
+from cloudstack_magic._options import ClientOptions
+from cloudstack_magic._transport import Transport, is_read_only
+
+from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of
+
+
+def _error_body(code: int, text: str, cs: int | None = None, name: str = "listzonesresponse") -> dict[str, Any]:
+    body: dict[str, Any] = {"uuidList": [], "errorcode": code, "errortext": text}
+    if cs:
+        body["cserrorcode"] = cs
+    return {name: body}
+
+
+@pytest.mark.parametrize(("status", "body", "cls", "message"), [
+    (401, _error_body(401, "unable to verify user credentials and/or request signature"), AuthenticationError,
+     "listZones: unable to verify user credentials and/or request signature (error 401): check the API key"),
+    (431, _error_body(431, "Unable to execute API command listzones due to invalid value.\n Invalid parameter id",
+                      4350), BadRequestError,
+     "listZones: Unable to execute API command listzones due to invalid value. Invalid parameter id "
+     "(error 431, cserrorcode 4350)"),
+    (432, _error_body(432, "The given command does not exist", 9999, "errorresponse"), BadRequestError,
+     "listZones: The given command does not exist (error 432, cserrorcode 9999)"),
+    (530, _error_body(530, "Internal error executing command"), ServerError,
+     "listZones: Internal error executing command (error 530)"),
+    (533, _error_body(533, "Insufficient capacity"), ServerError, "listZones: Insufficient capacity (error 533)"),
+    (200, _error_body(300, "odd"), APIError, "listZones: odd (error 300)"),
+])
+async def test_cloudstack_error_bodies(http: Aioresponses, cs: CloudStack, status: int, body: dict[str, Any],
+                                       cls: type[Exception], message: str) -> None:
+    http.get(command_url("listZones"), status=status, payload=body, repeat=True)
+    with pytest.raises(cls) as caught:
+        await cs.listZones()
+    error = caught.value
+    assert type(error) is cls and str(error).startswith(message)
+    assert error.command == "listZones" and error.status == status and error.response == body
+    inner = next(iter(body.values()))
+    assert error.error_code == inner["errorcode"] and error.cserrorcode == inner.get("cserrorcode")
+    assert error.error_text == " ".join(inner["errortext"].split())
+    assert len(requests_of(http)) == (4 if status == 530 else 1)  # only 530 is worth another try
+
+
+async def test_throttled_with_retry_after_beyond_the_limit_is_not_retried(http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listZones"), status=429, payload=_error_body(429, "API limit exceeded"),
+             headers={"Retry-After": "3600"}, repeat=True)
+    with pytest.raises(ThrottledError, match=r"API limit exceeded \(error 429\); retry after 3600 s") as caught:
+        await cs.listZones()
+    assert caught.value.retry_after == 3600 and len(requests_of(http)) == 1
+
+
+@pytest.mark.parametrize(("status", "content_type", "body", "retried"), [
+    (502, "text/html", "<html><title>502 Bad Gateway</title></html>", True),
+    (200, "text/html", "<html>login page</html>", False),
+    (200, "application/json", "", False),
+    (200, "application/json", "[1, 2]", False),
+])
+async def test_non_json_answers_name_the_endpoint_and_content_type(
+        http: Aioresponses, cs: CloudStack, status: int, content_type: str, body: str, retried: bool) -> None:
+    http.get(command_url("listZones"), status=status, body=body, content_type=content_type, repeat=True)
+    with pytest.raises(InvalidResponseError) as caught:
+        await cs.listZones()
+    message = str(caught.value)
+    assert message.startswith(f"listZones: {ENDPOINT} answered HTTP {status} with {content_type}, not CloudStack JSON")
+    assert "\n" not in message and caught.value.status == status
+    assert len(requests_of(http)) == (4 if retried else 1)
+
+
+async def test_secrets_echoed_by_a_proxy_are_redacted(http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listZones"), status=400, content_type="text/html",
+             body=f"<p>Bad request: /client/api?apiKey={KEY}&signature=abc%3D&command=listZones</p>")
+    with pytest.raises(InvalidResponseError) as caught:
+        await cs.listZones()
+    assert KEY not in str(caught.value) and "abc%3D" not in str(caught.value) and "apiKey=***" in str(caught.value)
+
+
+def _key() -> Any:
+    return SimpleNamespace(host="cs.test", port=80, ssl=True, is_ssl=False)
+
+
+EXCEPTIONS = [
+    (aiohttp.ServerDisconnectedError(), TransportError, "broke before a full answer"),
+    (aiohttp.ClientOSError(104, "Connection reset by peer"), TransportError, "broke before a full answer"),
+    (aiohttp.ClientPayloadError("Response payload is not completed"), TransportError, "broke before a full answer"),
+    (aiohttp.ClientConnectorError(_key(), OSError(111, "Connection refused")), ConnectError,
+     f"listZones: cannot connect to {ENDPOINT}: Connection refused (nothing was sent)"),
+    (aiohttp.ConnectionTimeoutError(), ConnectError, "timed out connecting after 10 s"),
+    (aiohttp.ClientConnectorCertificateError(_key(), ssl.SSLCertVerificationError("self-signed certificate")),
+     ConnectError, "TLS failed"),
+    (aiohttp.SocketTimeoutError(), RequestTimeout, "no answer from"),
+    (asyncio.TimeoutError(), RequestTimeout, "no answer from"),
+    (aiohttp.TooManyRedirects(SimpleNamespace(real_url=ENDPOINT), ()), TransportError, "broke before"),
+    (aiohttp.InvalidURL("nonsense"), TransportError, "request to"),
+    (aiohttp.ClientError("anything else"), TransportError, "request to"),
+    (ConnectionRefusedError(111, "refused"), ConnectError, "cannot connect"),
+]
+
+
+@pytest.mark.parametrize(("raised", "cls", "fragment"), EXCEPTIONS, ids=[type(e[0]).__name__ for e in EXCEPTIONS])
+async def test_no_foreign_exception_leaks(http: Aioresponses, raised: Exception, cls: type[Exception],
+                                          fragment: str) -> None:
+    http.get(command_url("listZones"), exception=raised, repeat=True)
+    async with CloudStack(ENDPOINT, KEY, SECRET, retries=0) as cs:
+        with pytest.raises(CloudStackClientException) as caught:
+            await cs.listZones()
+    assert isinstance(caught.value, cls) and fragment in str(caught.value)
+    assert "\n" not in str(caught.value) and KEY not in str(caught.value) and SECRET not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no aiohttp in the traceback
+
+
+@pytest.mark.parametrize(("command", "read_only"), [
+    ("listVirtualMachines", True), ("getVMPassword", True), ("queryAsyncJobResult", True),
+    ("listvirtualmachines", True), ("deployVirtualMachine", False), ("getUploadParamsForTemplate", False),
+    ("destroyVirtualMachine", False), ("login", False), ("updateConfiguration", False),
+])
+def test_read_only_rule(command: str, read_only: bool) -> None:
+    assert is_read_only(command) is read_only
+
+
+@pytest.mark.parametrize("command", ["deployVirtualMachine", "getUploadParamsForTemplate"])
+async def test_state_changing_commands_are_never_repeated(http: Aioresponses, cs: CloudStack, command: str) -> None:
+    http.get(command_url(command), status=503, body="busy", content_type="text/plain", repeat=True)
+    with pytest.raises(InvalidResponseError):
+        await cs.call(command, {"zoneid": "z"}, wait=False)
+    assert len(requests_of(http)) == 1
+
+
+async def test_retries_are_bounded_and_say_so(http: Aioresponses) -> None:
+    http.get(command_url("listZones"), exception=aiohttp.ServerDisconnectedError(), repeat=True)
+    async with CloudStack(ENDPOINT, KEY, SECRET, retries=5, retry_backoff=0) as cs:
+        with pytest.raises(TransportError, match="gave up after 6 attempts"):
+            await cs.listZones()
+    assert len(requests_of(http)) == 6
+
+
+def test_backoff_grows_with_jitter_and_caps() -> None:
+    transport = Transport(ENDPOINT, ClientOptions(retry_backoff=1, retry_backoff_max=4, retry_after_max=60))
+    error = TransportError("x")
+    error.retryable = True  # type: ignore[attr-defined]
+    for attempt, (low, high) in enumerate([(0.5, 1), (1, 2), (2, 4), (2, 4)], start=1):
+        delays = {transport._retry_delay(error, attempt) for _ in range(50)}
+        assert all(low <= d <= high for d in delays if d is not None) and len(delays) > 1
+    throttled = ThrottledError("t")
+    throttled.retryable = True  # type: ignore[attr-defined]
+    throttled.retry_after = 7
+    assert transport._retry_delay(throttled, 1) == 7
+    throttled.retry_after = 61
+    assert transport._retry_delay(throttled, 1) is None
+    assert transport._retry_delay(TransportError("not retryable"), 1) is None
