@@ -86,6 +86,11 @@ async def stats(request: web.Request) -> web.Response:
     return web.json_response(request.app[RUNTIME].stats())
 
 
+async def job_timing(request: web.Request) -> web.Response:
+    """Per job: wall-clock ``submitted``/``finished`` times and how often it was queried."""
+    return web.json_response(request.app[RUNTIME].jobs.timing)
+
+
 async def reset(request: web.Request) -> web.Response:
     """Clear the counters; ``?inventory=1`` also rebuilds the seeded cloud and drops jobs."""
     runtime = request.app[RUNTIME]
@@ -131,7 +136,8 @@ def make_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     app.add_routes([
         web.get(API_PATH, api), web.post(API_PATH, api),
-        web.get("/_simulator/stats", stats), web.post("/_simulator/reset", reset),
+        web.get("/_simulator/stats", stats), web.get("/_simulator/jobs", job_timing),
+        web.post("/_simulator/reset", reset),
         web.post("/_simulator/config", configure),
     ])
     return app

@@ -33,6 +33,8 @@ class JobEngine:
         self.table = Table("asyncjobs", key=lambda row: row["jobid"])
         self._work: dict[str, tuple[float, Work]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        #: jobid -> wall-clock submitted/finished times and queryAsyncJobResult calls (benchmarks)
+        self.timing: dict[str, dict[str, Any]] = {}
 
     def submit(self, command: str, instancetype: str | None, instanceid: str | None, work: Work) -> str:
         cloud = self.cloud
@@ -52,6 +54,8 @@ class JobEngine:
         if instanceid:
             row["jobinstanceid"] = instanceid
         self.table.add(row)
+        self.timing[jobid] = {"command": command, "seconds": self.job_seconds, "submitted": time.time(),
+                              "finished": None, "queries": 0}
         due = time.monotonic() + self.job_seconds
         self._work[jobid] = (due, work)
         try:
@@ -68,6 +72,7 @@ class JobEngine:
         if entry is None:
             return
         _, work = entry
+        self.timing[jobid]["finished"] = time.time()
         fields: dict[str, Any] = {"jobprocstatus": 0, "completed": format_date(time.time()),
                                   "jobresulttype": "object"}
         try:
@@ -83,6 +88,8 @@ class JobEngine:
         self.table.update(jobid, **fields)
 
     def get(self, jobid: str) -> Row | None:
+        if jobid in self.timing:
+            self.timing[jobid]["queries"] += 1
         entry = self._work.get(jobid)
         if entry is not None and entry[0] <= time.monotonic():
             self.finish(jobid)  # the timer is late (a busy loop): the job is due all the same
