@@ -59,9 +59,9 @@ class CloudStack:
             raise ConfigError("CloudStack needs an API key and a secret key (both were not given)")
         self.options = ClientOptions.from_kwargs(
             {"async_poll_latency": async_poll_latency, "max_page_size": max_page_size, **options})
-        self._transport = Transport(str(end_point), self.options)
         self._api_key = str(api_key)
         self._api_secret = str(api_secret)
+        self._transport = Transport(str(end_point), self.options, secrets=(self._api_key, self._api_secret))
         self._spec_key = (self._transport.endpoint, hashlib.sha256(self._api_key.encode()).hexdigest())
         self._live_spec: Spec | None = self.options.spec
         self.region: str | None = None

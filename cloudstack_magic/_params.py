@@ -56,9 +56,8 @@ def scalar(name: str, value: Any) -> str:
             raise ValueError(f"parameter {name}: {value!r} is not a number CloudStack accepts")
         return repr(value) if not value.is_integer() else str(int(value))
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        moment = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo is not None else value
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     if _is_sequence(value):

@@ -91,7 +91,7 @@ def build_request(endpoint: str, params: dict[str, str], api_key: str, secret: s
     query = query_string(signed)
     method = options.method
     if method == "auto":
-        sensitive = any(name.lower().startswith(_POST_PARAMS) or "password" in name.lower() for name in params)
+        sensitive = any(word in name.lower() for name in params for word in _POST_PARAMS)
         method = "post" if sensitive or len(query) > options.post_threshold else "get"
     if method == "get":
         return PreparedRequest("GET", f"{endpoint}?{query}", signed, None)
@@ -101,7 +101,7 @@ def build_request(endpoint: str, params: dict[str, str], api_key: str, secret: s
 class Transport:
     """Sends prepared requests over one keep-alive session and returns the decoded JSON body."""
 
-    def __init__(self, endpoint: str, options: ClientOptions) -> None:
+    def __init__(self, endpoint: str, options: ClientOptions, secrets: tuple[str, ...] = ()) -> None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"endpoint {show_endpoint(endpoint) or endpoint!r} must be an http(s) URL "
@@ -110,6 +110,7 @@ class Transport:
         self.shown = show_endpoint(endpoint)
         self.options = options
         self._ssl = _ssl_setting(options)
+        self._secrets = tuple(secret for secret in secrets if secret)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -163,10 +164,18 @@ class Transport:
                 if delay is None:
                     if attempt > 1:
                         exc.message = f"{exc.message} (gave up after {attempt} attempts)"
-                        exc.args = (exc.message,)
+                    self._scrub(exc)
                     raise
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _scrub(self, exc: CloudStackClientException) -> None:
+        """Last line of defence: the key and secret never leave in a message, whatever echoed them."""
+        for secret in self._secrets:
+            exc.message = exc.message.replace(secret, "***")
+            if exc.error_text:
+                exc.error_text = exc.error_text.replace(secret, "***")
+        exc.args = (exc.message,)
 
     def _retry_delay(self, exc: CloudStackClientException, attempt: int) -> float | None:
         if not getattr(exc, "retryable", False):
@@ -204,7 +213,7 @@ class Transport:
                 aiohttp.ClientResponseError) as exc:
             raise self._dropped(command, read_only, exc) from None
         except aiohttp.ClientError as exc:
-            raise TransportError(f"{command}: request to {self.shown} failed: {_one_line(exc)}",
+            raise TransportError(redact(f"{command}: request to {self.shown} failed: {_one_line(exc)}"),
                                  command=command) from None
         except (ssl.SSLError, OSError) as exc:
             raise self._connect_error(command, _one_line(exc), exc) from None

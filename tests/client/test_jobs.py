@@ -120,3 +120,12 @@ async def test_garbage_jobstatus_is_an_invalid_response() -> None:
 
     with pytest.raises(InvalidResponseError, match="no valid jobstatus"):
         await wait(FakeJob([{"jobstatus": "weird"}]))
+
+
+async def test_wait_for_timeout_around_a_job_is_a_timeout_and_stops_polling() -> None:
+    job = FakeJob([RUNNING])
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(wait(job), 0.1)
+    polls = job.polls
+    await asyncio.sleep(0.08)
+    assert job.polls == polls

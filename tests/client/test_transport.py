@@ -116,6 +116,8 @@ EXCEPTIONS = [
     (aiohttp.TooManyRedirects(SimpleNamespace(real_url=ENDPOINT), ()), TransportError, "broke before"),
     (aiohttp.InvalidURL("nonsense"), TransportError, "request to"),
     (aiohttp.ClientError("anything else"), TransportError, "request to"),
+    (aiohttp.InvalidURL(f"{ENDPOINT}?apiKey={KEY}&signature=abc"), TransportError, "apiKey=***&signature=***"),
+    (aiohttp.ClientError(f"echo {SECRET} and {KEY}"), TransportError, "echo *** and ***"),
     (ConnectionRefusedError(111, "refused"), ConnectError, "cannot connect"),
 ]
 
