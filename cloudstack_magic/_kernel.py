@@ -324,15 +324,20 @@ class SyncRunner:
             return self._thread_loop
 
     def run_in_thread(self, coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self.thread_loop())
+        finished = threading.Event()
+
+        async def tracked() -> T:
+            try:
+                return await coro
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(tracked(), self.thread_loop())
         try:
             return future.result(timeout)
         except KeyboardInterrupt:
-            future.cancel()
-            try:
-                future.exception(UNWIND_TIMEOUT)
-            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError, KeyboardInterrupt):
-                pass
+            future.cancel()  # marks the future at once; the task unwinds on its loop:
+            finished.wait(UNWIND_TIMEOUT)  # give it a moment to report its jobs
             raise
         except concurrent.futures.TimeoutError:
             future.cancel()
@@ -341,7 +346,7 @@ class SyncRunner:
     def loops(self) -> list[asyncio.AbstractEventLoop]:
         """The loops this runner owns (for closing what is bound to them)."""
         found = []
-        if self._runner is not None and self._runner._loop is not None:  # noqa: SLF001
+        if self._runner is not None:
             found.append(self._runner.get_loop())
         if self._thread_loop is not None:
             found.append(self._thread_loop)
