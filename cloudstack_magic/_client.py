@@ -160,7 +160,8 @@ class CloudStack:
     def prepare(self, command: str, params: Mapping[str, Any] | None = None) -> PreparedRequest:
         """The signed request ``call`` would send first, without sending it (for a dry run)."""
         strings = self._strings(command, params)
-        command = self._checked(command, strings, self._live_spec or self._cached_spec())
+        spec = None if self.options.validate is False else self._live_spec or self._cached_spec()
+        command = self._checked(command, strings, spec)
         return self._prepared(command, strings)
 
     async def fetch_spec(self, *, refresh: bool = False) -> Spec:

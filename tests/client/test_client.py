@@ -283,3 +283,14 @@ async def test_from_config_uses_the_region(monkeypatch: pytest.MonkeyPatch, tmp_
     cs = CloudStack.from_config("lab", retries=1)
     assert (cs.region, cs.endpoint, cs.options.timeout, cs.options.retries) == ("lab", ENDPOINT, 7.0, 1)
     assert CloudStack.from_config("lab", timeout=9).options.timeout == 9.0
+
+
+async def test_validate_false_ignores_a_known_live_spec(http: Aioresponses) -> None:
+    http.get(command_url("listApis"), payload=LIVE)
+    http.get(command_url("listHosts"), payload={"listhostsresponse": {}})
+    async with CloudStack(ENDPOINT, KEY, SECRET) as checked, CloudStack(ENDPOINT, KEY, SECRET, validate=False) as free:
+        await checked.fetch_spec()
+        with pytest.raises(UnknownCommandError):
+            checked.prepare("listHosts")
+        assert free.prepare("listHosts").params["command"] == "listHosts"
+        assert await free.listHosts() == {}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cloudstack_magic import ListChangedError, ListChangedWarning, PageProgress
 from cloudstack_magic._paging import fetch_all_pages
@@ -168,3 +171,13 @@ async def test_a_failing_page_cancels_the_others() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         await fetch_all_pages(flaky, command="listHosts", page_size=10, concurrency=4)
     assert cancelled and set(cancelled) <= set(started) and 10 not in started
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 120), st.integers(1, 25), st.integers(1, 6))
+def test_any_size_page_size_and_concurrency_gives_every_row_once(n: int, size: int, concurrency: int) -> None:
+    fake = FakeList(n)
+    result = asyncio.run(read(fake, size=size, concurrency=concurrency))
+    assert result == ({"count": n, "virtualmachine": fake.rows} if n else {})
+    assert sorted(page for page, _ in fake.calls) == list(range(1, max(1, math.ceil(n / size)) + 1))
+    assert fake.max_in_flight <= concurrency
