@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import keyword
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -28,7 +28,7 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
-from IPython.core.magic_arguments import argument, kwds, magic_arguments
+from IPython.core import magic_arguments as _arguments
 from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from ._help import USAGE
@@ -40,6 +40,12 @@ from ._session import MagicSession, Request, Settings
 __all__ = ["CloudStackMagic"]
 
 SUBCOMMANDS = ("help", "apis", "regions", "use")
+
+# IPython's argument decorators are untyped; typed aliases keep mypy strict about the rest.
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+magic_arguments: Callable[..., _Decorator] = _arguments.magic_arguments
+kwds: Callable[..., _Decorator] = _arguments.kwds
+argument: Callable[..., _Decorator] = _arguments.argument
 
 
 @magics_class
@@ -179,11 +185,15 @@ class CloudStackMagic(Magics):
     def _store(self, output: str | None, result: Any) -> Any:
         if output is None:
             return result
-        self.shell.user_ns[output] = result
+        self._user_ns()[output] = result
         return None
 
+    def _user_ns(self) -> dict[str, Any]:
+        assert self.shell is not None, "CloudStackMagic needs a shell"
+        return self.shell.user_ns  # type: ignore[no-any-return]
+
     def _namespace(self, local_ns: Mapping[str, Any] | None) -> Mapping[str, Any]:
-        user_ns = self.shell.user_ns
+        user_ns = self._user_ns()
         if local_ns is None or local_ns is user_ns:
             return user_ns
         return {**user_ns, **local_ns}
@@ -193,8 +203,9 @@ class CloudStackMagic(Magics):
         namespace = self._namespace(local_ns)
         try:
             words = tokenize(expand(strip_comments(line), namespace))
-            option_words, rest = split_options(words, _takes_value(self.cloudstack.parser))
-            args = self.cloudstack.parser.parse_args(option_words)
+            parser = getattr(self.cloudstack, "parser")  # built by @magic_arguments
+            option_words, rest = split_options(words, _takes_value(parser))
+            args = parser.parse_args(option_words)  # its errors are one-line UsageErrors
             if cell is None and rest and rest[0].bare and rest[0].text in SUBCOMMANDS:
                 return self._subcommand(rest[0].text, [w.text for w in rest[1:]])
             output = args.output

@@ -317,7 +317,7 @@ def _combine(by_region: dict[str, Any], request: Request) -> Any:
     """One frame with a leading ``region`` column when every region gave a frame, else a dict."""
     if request.raw or not all(hasattr(r, "columns") for r in by_region.values()):
         return by_region
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     frames = []
     for name, frame in by_region.items():
