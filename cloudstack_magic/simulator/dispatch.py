@@ -131,15 +131,15 @@ def check_params(api: Api, params: dict[str, str]) -> None:
                 f"Received value containing illegal ASCII non-printable characters for parameter {name}",
                 CS_SERVER_API,
             )
-    for param in api.required_params:
-        if param.type == "map":
-            present = any(key.startswith(param.name + "[") for key in params)
+    for required in api.required_params:
+        if required.type == "map":
+            present = any(key.startswith(required.name + "[") for key in params)
         else:
-            present = params.get(param.name, "") != ""
+            present = params.get(required.name, "") != ""
         if not present:
             raise ApiError(
                 PARAM_ERROR,
-                f"Unable to execute API command {short} due to missing parameter {param.name}",
+                f"Unable to execute API command {short} due to missing parameter {required.name}",
                 CS_SERVER_API,
             )
     for name, value in params.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -27,21 +28,24 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def read_params(request: web.Request) -> dict[str, str]:
     """The request's parameters as the servlet sees them: query first, then a form body; each
     name's first value; names as received (``+`` in a query is a space)."""
-    cached = request.get(PARAMS)
+    cached: dict[str, str] | None = request.get(PARAMS)
     if cached is not None:
         return cached
     params: dict[str, str] = {}
     for name, value in request.query.items():
         params.setdefault(name, value)
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        for name, value in (await request.post()).items():
-            if isinstance(value, str):
-                params.setdefault(name, value)
+        for name, field in (await request.post()).items():
+            if isinstance(field, str):
+                params.setdefault(name, field)
     request[PARAMS] = params
     return params
 
 
-def fault_middleware(runtime_key: web.AppKey) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:  # type: ignore[type-arg]
+def fault_middleware(runtime_key: web.AppKey[Any]) -> Any:
+    """The middleware, reading its settings from ``app[runtime_key]`` on every request (they
+    can change while running)."""
+
     @web.middleware
     async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path != API_PATH:
@@ -52,8 +56,9 @@ def fault_middleware(runtime_key: web.AppKey) -> Callable[[web.Request, Handler]
         runtime.requests += 1
         runtime.methods[request.method] += 1
         runtime.commands[params.get("command", "<none>")] += 1
-        runtime.recent.append({"command": params.get("command"), "method": request.method,
-                               **{k: params[k] for k in ("page", "pagesize", "jobid") if k in params}})
+        seen: dict[str, Any] = {"command": params.get("command"), "method": request.method}
+        seen.update((k, params[k]) for k in ("page", "pagesize", "jobid") if k in params)
+        runtime.recent.append(seen)
         dropping = False
         runtime.in_flight += 1
         runtime.max_in_flight = max(runtime.max_in_flight, runtime.in_flight)

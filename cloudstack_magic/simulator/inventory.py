@@ -38,16 +38,19 @@ VM_STATES = (("Running", 80), ("Stopped", 17), ("Error", 1), ("Destroyed", 2))
 def seed(cloud: Cloud, vms: int) -> None:
     """Fill ``cloud`` with a cloud holding ``vms`` virtual machines."""
     rng = cloud.rng
-    when = lambda days: format_date(BASE_TIME - rng.uniform(0, days) * 86400)  # noqa: E731
-    root = {"id": cloud.uuid(), "name": "ROOT", "level": 0, "path": "ROOT", "haschild": True, "state": "Active"}
-    domains = {"ROOT": root}
+
+    def when(days: float) -> str:
+        return format_date(BASE_TIME - rng.uniform(0, days) * 86400)
+
+    root: Row = {"id": cloud.uuid(), "name": "ROOT", "level": 0, "path": "ROOT", "haschild": True, "state": "Active"}
+    domains: dict[str, Row] = {"ROOT": root}
     for name, parent in DOMAINS:
         up = domains[parent]
         domains[name] = {"id": cloud.uuid(), "name": name, "level": up["level"] + 1, "parentdomainid": up["id"],
                          "parentdomainname": up["name"], "path": f"{up['path']}/{name}",
                          "haschild": name == "Engineering", "state": "Active"}
     cloud.domains.extend(list(domains.values()))
-    accounts = []
+    accounts: list[Row] = []
     for name, domain, kind in ACCOUNTS:
         d = domains[domain]
         role = ("Root Admin", "Admin") if kind == 1 else ("Domain Admin", "DomainAdmin") if kind == 2 else ("User", "User")
@@ -55,30 +58,30 @@ def seed(cloud: Cloud, vms: int) -> None:
                          "domainid": d["id"], "domain": d["name"], "domainpath": d["path"], "state": "enabled",
                          "created": when(400), "isdefault": name == "admin"})
     cloud.accounts.extend(accounts)
-    for account in accounts:
-        user = {"id": cloud.uuid(), "username": account["name"], "firstname": account["name"].title(),
-                "lastname": "Demo", "email": f"{account['name']}@example.org", "account": account["name"],
-                "accountid": account["id"], "accounttype": account["accounttype"], "roletype": account["roletype"],
-                "domainid": account["domainid"], "domain": account["domain"], "state": "enabled",
-                "created": account["created"], "isdefault": account["name"] == "admin"}
+    for acct in accounts:
+        user = {"id": cloud.uuid(), "username": acct["name"], "firstname": acct["name"].title(),
+                "lastname": "Demo", "email": f"{acct['name']}@example.org", "account": acct["name"],
+                "accountid": acct["id"], "accounttype": acct["accounttype"], "roletype": acct["roletype"],
+                "domainid": acct["domainid"], "domain": acct["domain"], "state": "enabled",
+                "created": acct["created"], "isdefault": acct["name"] == "admin"}
         cloud.users.add(user)
-        if account["name"] == "admin":
-            cloud.caller.accountid, cloud.caller.userid = account["id"], user["id"]
-            cloud.caller.domainid = account["domainid"]
+        if acct["name"] == "admin":
+            cloud.caller.accountid, cloud.caller.userid = acct["id"], user["id"]
+            cloud.caller.domainid = acct["domainid"]
     eng = domains["Engineering"]
-    projects = [{"id": cloud.uuid(), "name": name, "displaytext": text, "domainid": eng["id"], "domain": eng["name"],
+    projects: list[Row] = [{"id": cloud.uuid(), "name": name, "displaytext": text, "domainid": eng["id"], "domain": eng["name"],
                  "state": "Active", "owner": [{"account": "alice"}], "created": when(300)}
                 for name, text in (("platform", "Platform team"), ("ml-lab", "Machine learning lab"))]
     cloud.projects.extend(projects)
 
-    zones = [{"id": cloud.uuid(), "name": name, "description": f"Zone {name}", "networktype": "Advanced",
+    zones: list[Row] = [{"id": cloud.uuid(), "name": name, "description": f"Zone {name}", "networktype": "Advanced",
               "securitygroupsenabled": False, "allocationstate": "Enabled", "dhcpprovider": "VirtualRouter",
               "localstorageenabled": False, "dns1": "1.1.1.1", "internaldns1": "10.0.0.2", "type": "Core",
               "zonetoken": cloud.uuid(), "tags": []} for name in ZONES[: 2 if vms < 1000 else 3]]
     cloud.zones.extend(zones)
-    ostypes = [{"id": cloud.uuid(), "description": d, "oscategoryname": c, "isuserdefined": False} for d, c in OSTYPES]
+    ostypes: list[Row] = [{"id": cloud.uuid(), "description": d, "oscategoryname": c, "isuserdefined": False} for d, c in OSTYPES]
     cloud.ostypes.extend(ostypes)
-    templates = []
+    templates: list[Row] = []
     for i, (name, text, os_index, size_gb) in enumerate(TEMPLATES):
         templates.append({"id": cloud.uuid(), "name": name, "displaytext": text, "ispublic": True, "isfeatured": i < 3,
                           "isready": True, "status": "Download Complete", "format": "QCOW2", "hypervisor": "KVM",
@@ -92,22 +95,22 @@ def seed(cloud: Cloud, vms: int) -> None:
                         "account": "system", "domainid": root["id"], "domain": "ROOT", "crossZones": True,
                         "created": when(400), "tags": []}
                        for name, bootable in (("ubuntu-22.04-live.iso", True), ("virtio-win.iso", False))])
-    offerings = [{"id": cloud.uuid(), "name": name, "displaytext": f"{name} {cpus}vCPU, {mem // 1024}GB RAM",
+    offerings: list[Row] = [{"id": cloud.uuid(), "name": name, "displaytext": f"{name} {cpus}vCPU, {mem // 1024}GB RAM",
                   "cpunumber": cpus, "cpuspeed": 2000, "memory": mem, "storagetype": "shared", "offerha": False,
                   "limitcpuuse": False, "iscustomized": False, "issystem": False, "defaultuse": False,
                   "created": when(400)} for name, cpus, mem in SERVICE_OFFERINGS]
     cloud.serviceofferings.extend(offerings)
-    disk_offerings = [{"id": cloud.uuid(), "name": name, "displaytext": f"{name} disk", "disksize": size,
+    disk_offerings: list[Row] = [{"id": cloud.uuid(), "name": name, "displaytext": f"{name} disk", "disksize": size,
                        "iscustomized": size == 0, "storagetype": "shared", "provisioningtype": "thin",
                        "created": when(400)} for name, size in DISK_OFFERINGS]
     cloud.diskofferings.extend(disk_offerings)
 
     hosts_per_zone = max(2, math.ceil(vms * 2.8 / HOST_CORES / len(zones) * 1.1))
     for z in zones:
-        pod = {"id": cloud.uuid(), "name": f"{z['name']}-pod1", "zoneid": z["id"], "zonename": z["name"],
+        pod: Row = {"id": cloud.uuid(), "name": f"{z['name']}-pod1", "zoneid": z["id"], "zonename": z["name"],
                "gateway": "192.168.0.1", "netmask": "255.255.0.0", "allocationstate": "Enabled"}
         cloud.pods.add(pod)
-        clusters = [{"id": cloud.uuid(), "name": f"{z['name']}-cluster{c}", "podid": pod["id"], "podname": pod["name"],
+        clusters: list[Row] = [{"id": cloud.uuid(), "name": f"{z['name']}-cluster{c}", "podid": pod["id"], "podname": pod["name"],
                      "zoneid": z["id"], "zonename": z["name"], "hypervisortype": "KVM", "clustertype": "CloudManaged",
                      "allocationstate": "Enabled", "managedstate": "Managed"} for c in (1, 2)]
         cloud.clusters.extend(clusters)
@@ -145,18 +148,20 @@ def seed(cloud: Cloud, vms: int) -> None:
                              "associatednetworkname": net["name"], "allocated": when(300), "forvirtualnetwork": True,
                              **{k: net[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in net},
                              "tags": []})
-    for account in accounts:
-        cloud.securitygroups.add({"id": cloud.uuid(), "name": "default", "description": f"Default Security Group",
-                                  "account": account["name"], "domainid": account["domainid"],
-                                  "domain": account["domain"], "ingressrule": [], "egressrule": [], "tags": []})
-        cloud.sshkeypairs.add({"id": cloud.uuid(), "name": f"{account['name']}-laptop", "account": account["name"],
-                               "domainid": account["domainid"], "domain": account["domain"],
+    for acct in accounts:
+        cloud.securitygroups.add({"id": cloud.uuid(), "name": "default", "description": "Default Security Group",
+                                  "account": acct["name"], "domainid": acct["domainid"],
+                                  "domain": acct["domain"], "ingressrule": [], "egressrule": [], "tags": []})
+        cloud.sshkeypairs.add({"id": cloud.uuid(), "name": f"{acct['name']}-laptop", "account": acct["name"],
+                               "domainid": acct["domainid"], "domain": acct["domain"],
                                "fingerprint": ":".join(f"{rng.getrandbits(8):02x}" for _ in range(16))})
 
     weights = [w for _, w in VM_STATES]
     states = rng.choices([s for s, _ in VM_STATES], weights, k=vms)
     width = max(4, len(str(vms)))
-    vm_rows, volumes, tags = [], [], []
+    vm_rows: list[Row] = []
+    volumes: list[Row] = []
+    tags: list[Row] = []
     for i in range(vms):
         oi = rng.randrange(len(owners)) if rng.random() < 0.3 else rng.randrange(len(accounts))
         if oi >= len(accounts) and rng.random() < 0.7:
@@ -187,14 +192,14 @@ def seed(cloud: Cloud, vms: int) -> None:
     cloud.vms.extend(vm_rows)
     cloud.volumes.extend(volumes)
     cloud.tags.extend(tags)
-    snapshots = []
+    snapshots: list[Row] = []
     for volume in volumes[:: max(1, len(volumes) // max(1, vms // 10))][: max(1, vms // 10)]:
         snapshots.append(build_snapshot(cloud, volume, created=when(60), state="BackedUp"))
     cloud.snapshots.extend(snapshots)
     for z in zones:  # leave headroom: deploys succeed for a while, then 533
         used, total = cloud.capacity[z["id"]]
         cloud.capacity[z["id"]][1] = max(total, used + 64)
-    events = []
+    events: list[Row] = []
     for vm in vm_rows[: min(vms, 2000)]:
         events.append({"id": cloud.uuid(), "type": "VM.CREATE", "level": "INFO", "state": "Completed",
                        "description": f"Successfully completed deploying Vm. Vm Id: {vm['name']}",
@@ -204,7 +209,7 @@ def seed(cloud: Cloud, vms: int) -> None:
 
 
 def make_tag(cloud: Cloud, resource: Row, resourcetype: str, key: str, value: str) -> Row:
-    owner = {k: resource[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in resource}
+    owner: Row = {k: resource[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in resource}
     return {"key": key, "value": value, "resourcetype": resourcetype, "resourceid": resource["id"], **owner}
 
 

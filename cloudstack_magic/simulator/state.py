@@ -90,7 +90,7 @@ class Cloud:
 
     def __getattr__(self, name: str) -> Table:
         # cloud.vms, cloud.zones …: the tables read like attributes in handlers.
-        tables = self.__dict__.get("tables")
+        tables: dict[str, Table] | None = self.__dict__.get("tables")
         if tables is not None and name in tables:
             return tables[name]
         raise AttributeError(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..._spec import Api, packaged_spec
@@ -21,7 +22,7 @@ SIMPLE_LISTS = {
 }
 
 
-def _simple(table_name: str):  # type: ignore[no-untyped-def]
+def _simple(table_name: str) -> Callable[[Call], Result]:
     def handler(call: Call) -> Result:
         return list_rows(call, call.cloud.tables[table_name])
 
@@ -34,7 +35,7 @@ for _command, _table in SIMPLE_LISTS.items():
 
 @command("listVirtualMachines")
 def list_virtual_machines(call: Call) -> Result:
-    extra = []
+    extra: list[tuple[Hashable, Callable[[Row], bool]]] = []
     if networkid := call.get("networkid"):
         extra.append((("networkid", networkid), lambda row: any(n["networkid"] == networkid for n in row["nic"])))
     if groupname := call.get("group"):
@@ -46,7 +47,7 @@ def list_virtual_machines(call: Call) -> Result:
 def list_templates(call: Call) -> Result:
     # templatefilter (required): featured / self / selfexecutable / sharedexecutable / executable / community / all
     kind = (call.get("templatefilter") or "").lower()
-    extra = []
+    extra: list[tuple[Hashable, Callable[[Row], bool]]] = []
     if kind == "featured":
         extra.append((("featured",), lambda row: bool(row.get("isfeatured"))))
     elif kind in ("self", "selfexecutable", "sharedexecutable"):

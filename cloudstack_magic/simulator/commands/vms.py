@@ -7,6 +7,7 @@ reserve cores in their zone; when none are left the job fails with 533, as a ful
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..dispatch import Call, JobAccepted, Result, command, invalid_id
@@ -117,7 +118,7 @@ def deploy(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "VirtualMachine", vm["id"], work), id=vm["id"])
 
 
-def _vm_job(call: Call, transitional: str | None, finish: Any) -> Result:
+def _vm_job(call: Call, transitional: str | None, finish: Callable[[Row, str], dict[str, Any]]) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     vm_id = vm["id"]
