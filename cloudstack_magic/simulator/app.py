@@ -18,7 +18,7 @@ from aiohttp import web
 from .._spec import packaged_spec
 from . import commands  # noqa: F401  (registers the handlers)
 from .dispatch import Call, dispatch, response_name
-from .errors import UNAUTHORIZED, UNVERIFIED_TEXT, ApiError
+from .errors import CS_SERVER_API, UNAUTHORIZED, UNSUPPORTED_ACTION_ERROR, UNVERIFIED_TEXT, ApiError
 from .faults import API_PATH, PARAMS, Handler, fault_middleware, read_params
 from .render import JSON_TYPE, render, to_xml
 from .runtime import Runtime, Settings
@@ -28,6 +28,7 @@ __all__ = ["RUNTIME", "make_app"]
 
 RUNTIME = web.AppKey("runtime", Runtime)
 BAD_REQUEST = 400
+SESSION_COMMANDS = frozenset({"login", "logout"})
 WARM_ROWS = 50_000  # beyond this the bytes (~1.7 kB a VM) cost more memory than they save
 WARM_CHUNK = 200
 
@@ -66,6 +67,9 @@ async def api(request: web.Request) -> web.Response:
     if command is None:
         raise ApiError(BAD_REQUEST, "no command specified", response_name="errorresponse")
     spec = packaged_spec()
+    if command in SESSION_COMMANDS:  # authenticators, not signed API calls
+        raise ApiError(UNSUPPORTED_ACTION_ERROR, f"{command} (session logins) is not simulated: sign each request"
+                       " with the API key and secret key instead", CS_SERVER_API)
     if command not in spec:  # unknown or wrongly cased: the servlet says 401, not 432
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None, response_name="errorresponse")
     apikey = next((v for k, v in params.items() if k.lower() == "apikey"), None)

@@ -152,6 +152,12 @@ def test_api_that_is_not_simulated_says_so(api):
     assert "does not simulate" in _json(text)["createdomainresponse"]["errortext"]
 
 
+def test_session_login_is_not_simulated(api):
+    status, _, text = api({"command": "login", "response": "json", "username": "admin", "password": "x"},
+                          sign_it=False, add_key=False)
+    assert status == 432 and "not simulated" in _json(text)["loginresponse"]["errortext"]
+
+
 def test_no_command_is_400(api):
     assert api({"response": "json"})[0] == 400
 
