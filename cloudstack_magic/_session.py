@@ -21,13 +21,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._errors import APIError, CloudStackClientException, JobError, redact
+from ._events import JobProgress, PageProgress
+from ._errors import CloudStackClientException, redact
 from ._kernel import SyncRunner
 from ._parse import Call
+from ._results import (
+    DryRunView,
+    cancel_message,
+    checked,
+    combine,
+    explain,
+    limited_params,
+    one_line,
+    shaped,
+    usage_error,
+)
 
 if TYPE_CHECKING:
-    from ._progress import ProgressReporter
-    from ._spec import Api, Spec
+    from ._spec import Api
 
 __all__ = ["MagicSession", "Request", "Settings", "usage_error"]
 
@@ -64,14 +75,37 @@ class Request:
     title: str = field(default="cloudstack")
 
 
+class JobWatch:
+    """Forwards progress events and remembers every job that is still running server-side
+    (jobstatus 0 — also after waiting for it was cancelled), to name them on cancellation."""
+
+    def __init__(self, forward: Any) -> None:
+        self._forward = forward
+        self._jobs: dict[str, JobProgress] = {}
+
+    def __call__(self, event: PageProgress | JobProgress) -> None:
+        self._record(event)
+        self._forward(event)
+
+    def scope(self, label: str) -> Any:
+        inner = self._forward.scope(label) if hasattr(self._forward, "scope") else self._forward
+
+        def report(event: PageProgress | JobProgress) -> None:
+            self._record(event)
+            inner(event)
+
+        return report
+
+    def _record(self, event: PageProgress | JobProgress) -> None:
+        if isinstance(event, JobProgress):
+            self._jobs[event.jobid] = event
+
+    def running(self) -> list[tuple[str, str]]:
+        return [(e.command, e.jobid) for e in self._jobs.values() if e.jobstatus == 0]
+
+
 class CancelledByUser(Exception):
     """The progress widget's Cancel was clicked."""
-
-
-def usage_error(message: str) -> Exception:
-    from IPython.core.error import UsageError
-
-    return UsageError(message)
 
 
 class MagicSession:
@@ -120,7 +154,7 @@ class MagicSession:
         except CloudStackClientException as exc:
             if not settings.short_errors:
                 raise
-            raise usage_error(_one_line(exc)) from None
+            raise usage_error(one_line(exc)) from None
         except CancelledByUser as exc:
             raise usage_error(str(exc)) from None
 
@@ -131,7 +165,7 @@ class MagicSession:
         except CloudStackClientException as exc:
             if not settings.short_errors:
                 raise
-            raise usage_error(_one_line(exc)) from None
+            raise usage_error(one_line(exc)) from None
 
     async def _run_with_progress(self, request: Request, settings: Settings) -> Any:
         from ._progress import reporter_for
@@ -147,15 +181,17 @@ class MagicSession:
 
         mode = request.progress or settings.progress
         reporter = reporter_for(mode, request.title, on_cancel)
+        jobs = JobWatch(reporter)
         try:
             with reporter:
-                return await self.run_calls(request, settings, reporter)
+                return await self.run_calls(request, settings, jobs)
         except asyncio.CancelledError:
-            pending = reporter.pending_jobs()
+            running = jobs.running()
             if clicked and task is not None and task.uncancel() == 0:
-                raise CancelledByUser(_cancel_message(pending)) from None
-            if pending and _resolved(mode) == "none":  # other views show the hint themselves
-                print(_cancel_message(pending))
+                raise CancelledByUser(cancel_message(running)) from None
+            shown = set(reporter.pending_jobs()) if _resolved(mode) != "none" else set()
+            if any(job not in shown for job in running):  # the view did not list them: say it here
+                print(cancel_message(running))
             raise
 
     async def run_calls(self, request: Request, settings: Settings, progress: Any) -> Any:
@@ -167,8 +203,8 @@ class MagicSession:
         return results[0] if len(results) == 1 else results
 
     async def _run_call(self, call: Call, request: Request, settings: Settings, progress: Any) -> Any:
-        api, call = _checked(call)
-        params, fetch_all = _limited_params(call, api, request.limit)
+        api, call = checked(call)
+        params, fetch_all = limited_params(call, api, request.limit)
         regions = list(request.regions)
         if len(regions) == 1:
             return await self._one_region(call, api, params, fetch_all, regions[0], request, settings, progress)
@@ -178,7 +214,7 @@ class MagicSession:
             self._one_region(call, api, params, fetch_all, region, request, settings, scope, tag=True)
             for region, scope in zip(regions, scoped, strict=True)
         )
-        return _combine(dict(zip(named, results, strict=True)), request)
+        return combine(dict(zip(named, results, strict=True)), request)
 
     async def _one_region(
         self, call: Call, api: Api | None, params: dict[str, Any], fetch_all: bool | None,
@@ -191,7 +227,7 @@ class MagicSession:
                 call.command, params, fetch_all=fetch_all, wait=request.wait, progress=progress
             )
         except CloudStackClientException as exc:
-            _explain(exc, call, api)
+            explain(exc, call, api)
             if tag:
                 exc.message = f"region {region}: {exc.message}"
                 exc.args = (exc.message,)
@@ -206,13 +242,13 @@ class MagicSession:
             "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "elapsed": round(time.monotonic() - started, 3),
         }
-        return _shaped(present(raw, call.command, api=api, attrs=attrs), request)
+        return shaped(present(raw, call.command, api=api, attrs=attrs), request)
 
     async def _dry_run(self, request: Request, settings: Settings) -> Any:
         views = []
         for call in request.calls:
-            api, call = _checked(call)
-            params, _ = _limited_params(call, api, request.limit)
+            api, call = checked(call)
+            params, _ = limited_params(call, api, request.limit)
             for region in request.regions:
                 client = await self.client_for(region or settings.region, settings)
                 views.append(DryRunView(client.prepare(call.command, params), region))
@@ -226,7 +262,9 @@ class MagicSession:
             async def work() -> list[dict[str, Any]]:
                 current = settings()
                 client = await self.client_for(current.region, current)
-                query = {"page": 1, "pagesize": COMPLETION_ROWS, **(params or {})}
+                query: dict[str, Any] = {"page": 1, "pagesize": COMPLETION_ROWS, **(params or {})}
+                if _has_param(list_command, "listall"):
+                    query.setdefault("listall", "true")  # an admin picks from everyone's resources
                 result = await client.call(list_command, query, fetch_all=False)
                 return _rows_of(result)
 
@@ -235,105 +273,11 @@ class MagicSession:
         return fetch
 
 
-class DryRunView:
-    """What would be sent — method, URL, parameters, body — with keys and signature masked."""
-
-    def __init__(self, prepared: Any, region: str | None) -> None:
-        self.method = prepared.method
-        self.url = redact(prepared.url)
-        self.params = redact(dict(prepared.params or {}))
-        self.body = redact(prepared.body) if prepared.body else None
-        self.region = region
-
-    def __repr__(self) -> str:
-        lines = [f"{self.method} {self.url}"]
-        lines += [f"  {key} = {value}" for key, value in self.params.items()]
-        if self.body:
-            lines.append(f"  body: {self.body}")
-        lines.append("(dry run: nothing was sent)")
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(repr(self))
-
-
-def _checked(call: Call) -> tuple[Api | None, Call]:
-    """The API for ``call`` from the packaged spec (case-forgiving name); missing required ones."""
+def _has_param(command: str, name: str) -> bool:
     from ._spec import packaged_spec
 
-    spec: Spec = packaged_spec()
-    api = spec.find(call.command)
-    if api is None:
-        return None, call
-    if api.name != call.command:
-        call = Call(api.name, call.params, call.files)
-    given = {name.lower().split("[", 1)[0] for name in call.params}
-    missing = [p.name for p in api.required_params if p.name.lower() not in given]
-    if missing:
-        raise usage_error(
-            f"{api.name} needs {', '.join(missing)} (add {missing[0]}=…; "
-            f"%cloudstack help {api.name} lists the parameters)"
-        )
-    return api, call
-
-
-def _limited_params(call: Call, api: Api | None, limit: int | None) -> tuple[dict[str, Any], bool | None]:
-    """``--limit N`` asks a list API for one page of N rows when nothing else asks for pages."""
-    params = dict(call.params)
-    lowered = {k.lower() for k in params}
-    if limit is None or api is None or not api.is_list or lowered & {"page", "pagesize"}:
-        return params, None
-    from ._options import DEFAULTS
-
-    if limit <= DEFAULTS["max_page_size"]:
-        params.update(page=1, pagesize=limit)
-        return params, False
-    return params, None
-
-
-def _shaped(result: Any, request: Request) -> Any:
-    """Apply ``--limit`` and ``--columns`` to a frame (and refuse them for other results)."""
-    if request.limit is None and not request.columns:
-        return result
-    if not hasattr(result, "columns"):
-        raise usage_error("--columns and --limit apply to list results only; drop them here")
-    if request.limit is not None:
-        attrs = dict(result.attrs)
-        result = result.head(request.limit)
-        result.attrs.update(attrs)
-    if request.columns:
-        unknown = [c for c in request.columns if c not in result.columns and c != "region"]
-        if unknown:
-            raise usage_error(
-                f"--columns: no column {', '.join(unknown)}; available: {', '.join(map(str, result.columns))}"
-            )
-        attrs = dict(result.attrs)
-        result = result[[c for c in request.columns if c in result.columns]]
-        result.attrs.update(attrs)
-    return result
-
-
-def _combine(by_region: dict[str, Any], request: Request) -> Any:
-    """One frame with a leading ``region`` column when every region gave a frame, else a dict."""
-    if request.raw or not all(hasattr(r, "columns") for r in by_region.values()):
-        return by_region
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
-
-    frames = []
-    for name, frame in by_region.items():
-        frame = frame.copy()
-        frame.insert(0, "region", name)
-        frames.append(frame)
-    first = next(iter(by_region.values()))
-    combined = pd.concat(frames, ignore_index=True)
-    combined.attrs.update(first.attrs)
-    combined.attrs["region"] = list(by_region)
-    combined.attrs["count"] = sum(int(f.attrs.get("count", len(f))) for f in by_region.values())
-    if request.columns:
-        keep = ["region", *[c for c in request.columns if c != "region"]]
-        combined = combined[[c for c in keep if c in combined.columns]]
-        combined.attrs.update(first.attrs, region=list(by_region))
-    return combined
+    api = packaged_spec().find(command)
+    return api is not None and api.param(name) is not None
 
 
 def _rows_of(result: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -341,33 +285,6 @@ def _rows_of(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         if isinstance(value, list):
             return value
     return []
-
-
-def _explain(exc: CloudStackClientException, call: Call, api: Api | None) -> None:
-    """Add the hint the server's words lack: a close command name, the job id."""
-    from ._spec import packaged_spec
-
-    if api is None and isinstance(exc, APIError):
-        close = packaged_spec().suggest(call.command)
-        if close and "did you mean" not in exc.message:
-            exc.message = f"{exc.message} (did you mean {' or '.join(close[:3])}?)"
-    jobid = getattr(exc, "jobid", None)
-    if isinstance(exc, JobError) and jobid and jobid not in exc.message:
-        exc.message = f"{exc.message} (job {jobid})"
-    exc.args = (exc.message,)
-
-
-def _one_line(exc: CloudStackClientException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return redact(text)  # type: ignore[no-any-return]
-
-
-def _cancel_message(pending: list[tuple[str, str]]) -> str:
-    if not pending:
-        return "cancelled; no job was left running"
-    lines = ["cancelled; still running on the server (check later):"]
-    lines += [f"  %cloudstack queryAsyncJobResult jobid={jobid}    # {command}" for command, jobid in pending]
-    return "\n".join(lines) if len(pending) > 1 else lines[0] + " " + lines[1].strip()
 
 
 async def _all(coros: Any) -> list[Any]:

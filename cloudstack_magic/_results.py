@@ -1,0 +1,154 @@
+"""What a call's answer turns into, and the words for what went wrong.
+
+Pure helpers of :mod:`._session`: the packaged-spec check of a call (exact command name,
+missing required parameters, before anything is sent), ``--limit`` as one server page,
+``--limit``/``--columns`` applied to a frame, frames of several regions joined with a ``region``
+column, the dry-run view (keys and signature masked) and one-line error and cancel messages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import APIError, CloudStackClientException, JobError, redact
+from ._parse import Call
+
+if TYPE_CHECKING:
+    from ._session import Request
+    from ._spec import Api, Spec
+
+__all__ = ["DryRunView", "cancel_message", "checked", "combine", "explain", "limited_params", "one_line", "shaped"]
+
+
+def usage_error(message: str) -> Exception:
+    from IPython.core.error import UsageError
+
+    return UsageError(message)
+
+
+class DryRunView:
+    """What would be sent — method, URL, parameters, body — with keys and signature masked."""
+
+    def __init__(self, prepared: Any, region: str | None) -> None:
+        self.method = prepared.method
+        self.url = redact(prepared.url)
+        self.params = redact(dict(prepared.params or {}))
+        self.body = redact(prepared.body) if prepared.body else None
+        self.region = region
+
+    def __repr__(self) -> str:
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"  {key} = {value}" for key, value in self.params.items()]
+        if self.body:
+            lines.append(f"  body: {self.body}")
+        lines.append("(dry run: nothing was sent)")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+
+def checked(call: Call) -> tuple[Api | None, Call]:
+    """The API for ``call`` from the packaged spec (case-forgiving name); missing required ones."""
+    from ._spec import packaged_spec
+
+    spec: Spec = packaged_spec()
+    api = spec.find(call.command)
+    if api is None:
+        return None, call
+    if api.name != call.command:
+        call = Call(api.name, call.params, call.files)
+    given = {name.lower().split("[", 1)[0] for name in call.params}
+    missing = [p.name for p in api.required_params if p.name.lower() not in given]
+    if missing:
+        raise usage_error(
+            f"{api.name} needs {', '.join(missing)} (add {missing[0]}=…; "
+            f"%cloudstack help {api.name} lists the parameters)"
+        )
+    return api, call
+
+
+def limited_params(call: Call, api: Api | None, limit: int | None) -> tuple[dict[str, Any], bool | None]:
+    """``--limit N`` asks a list API for one page of N rows when nothing else asks for pages."""
+    params = dict(call.params)
+    lowered = {k.lower() for k in params}
+    if limit is None or api is None or not api.is_list or lowered & {"page", "pagesize"}:
+        return params, None
+    from ._options import DEFAULTS
+
+    if limit <= DEFAULTS["max_page_size"]:
+        params.update(page=1, pagesize=limit)
+        return params, False
+    return params, None
+
+
+def shaped(result: Any, request: Request) -> Any:
+    """Apply ``--limit`` and ``--columns`` to a frame (and refuse them for other results)."""
+    if request.limit is None and not request.columns:
+        return result
+    if not hasattr(result, "columns"):
+        raise usage_error("--columns and --limit apply to list results only; drop them here")
+    if request.limit is not None:
+        attrs = dict(result.attrs)
+        result = result.head(request.limit)
+        result.attrs.update(attrs)
+    if request.columns:
+        unknown = [c for c in request.columns if c not in result.columns and c != "region"]
+        if unknown:
+            raise usage_error(
+                f"--columns: no column {', '.join(unknown)}; available: {', '.join(map(str, result.columns))}"
+            )
+        attrs = dict(result.attrs)
+        result = result[[c for c in request.columns if c in result.columns]]
+        result.attrs.update(attrs)
+    return result
+
+
+def combine(by_region: dict[str, Any], request: Request) -> Any:
+    """One frame with a leading ``region`` column when every region gave a frame, else a dict."""
+    if request.raw or not all(hasattr(r, "columns") for r in by_region.values()):
+        return by_region
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    frames = []
+    for name, frame in by_region.items():
+        frame = frame.copy()
+        frame.insert(0, "region", name)
+        frames.append(frame)
+    first = next(iter(by_region.values()))
+    combined = pd.concat(frames, ignore_index=True)
+    combined.attrs.update(first.attrs)
+    combined.attrs["region"] = list(by_region)
+    combined.attrs["count"] = sum(int(f.attrs.get("count", len(f))) for f in by_region.values())
+    if request.columns:
+        keep = ["region", *[c for c in request.columns if c != "region"]]
+        combined = combined[[c for c in keep if c in combined.columns]]
+        combined.attrs.update(first.attrs, region=list(by_region))
+    return combined
+
+
+def explain(exc: CloudStackClientException, call: Call, api: Api | None) -> None:
+    """Add the hint the server's words lack: a close command name, the job id."""
+    from ._spec import packaged_spec
+
+    if api is None and isinstance(exc, APIError):
+        close = packaged_spec().suggest(call.command)
+        if close and "did you mean" not in exc.message:
+            exc.message = f"{exc.message} (did you mean {' or '.join(close[:3])}?)"
+    jobid = getattr(exc, "jobid", None)
+    if isinstance(exc, JobError) and jobid and jobid not in exc.message:
+        exc.message = f"{exc.message} (job {jobid})"
+    exc.args = (exc.message,)
+
+
+def one_line(exc: CloudStackClientException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return redact(text)  # type: ignore[no-any-return]
+
+
+def cancel_message(pending: list[tuple[str, str]]) -> str:
+    if not pending:
+        return "cancelled; no job was left running"
+    lines = ["cancelled; still running on the server (check later):"]
+    lines += [f"  %cloudstack queryAsyncJobResult jobid={jobid}    # {command}" for command, jobid in pending]
+    return "\n".join(lines) if len(pending) > 1 else lines[0] + " " + lines[1].strip()
