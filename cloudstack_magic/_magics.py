@@ -146,6 +146,11 @@ class CloudStackMagic(Magics):
         word without '=' names a command; the key=value words after it, on any line, are its
         parameters ("key = value" with spaces is fine). Several commands run in order (at
         once with --parallel) and give a list of results. Options go before the command.
+
+        Python objects (key=:name): a list is sent comma-joined, a bool as true/false, a dict
+        as one map entry (tags=:t with t = {"key": "env", "value": "prod"} sends
+        tags[0].key=env&tags[0].value=prod) and a list of dicts as several entries.
+        Interpolation failing (an undefined {name}) is an error, never sent as literal text.
         """
         return self._dispatch(line, cell, local_ns, awaited=False)
 

@@ -125,7 +125,7 @@ def test_interrupt_during_a_long_job_ends_the_cell_and_names_the_job(
     jobids = {r["jobid"] for r in slow_simulator.stats()["recent"] if "jobid" in r}
     assert len(jobids) == 1
     (jobid,) = jobids
-    assert f"queryAsyncJobResult jobid={jobid}" in cell.text()
+    assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in cell.text()  # a ready-to-run line
     assert cell.errors()  # the cell stopped (KeyboardInterrupt / CancelledError), no result stored
     after = execute(kc, "print('job' in globals())")
     assert after.stdout().strip() == "False"
