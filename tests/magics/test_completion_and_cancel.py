@@ -70,3 +70,34 @@ def test_cancel_button_ends_the_wait_with_the_job_to_check(
     assert ip.user_ns["job"] == "untouched"
     again = ip.run_cell("%cloudstack -r slow listZones").result  # the shell and client still work
     assert len(again) > 0
+
+
+def test_ctrl_c_in_terminal_ipython_leaves_no_orphan_polling(
+    ip: Any, isolated_config: Path, fresh_simulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Terminal IPython: Ctrl-C aborts ``run_until_complete`` but would leave the task pending on
+    IPython's loop, to resume in the next async cell. The post_run_cell guard cancels it then."""
+    import os
+    import signal
+    import time
+
+    sim = fresh_simulator(vms=5, job_seconds=30)
+    write_ini(isolated_config, {"slow": {"endpoint": sim.endpoint, "key": sim.api_key, "secret": sim.secret_key}})
+    vm = next(v for v in sim.runtime.cloud.vms if v["state"] == "Running")["id"]
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.8, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ip.run_cell(f"job = %cloudstack -r slow stopVirtualMachine id={vm}")
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    magic = ip.user_ns["_cloudstack_magic_"]
+    assert magic.guard.pending() == []  # the hook cancelled and unwound the orphan
+    (jobid,) = {r["jobid"] for r in sim.stats()["recent"] if "jobid" in r}
+    assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in capsys.readouterr().out
+    polls = sim.stats()["commands"].get("queryAsyncJobResult", 0)
+    ip.run_cell("import asyncio\nawait asyncio.sleep(0.6)")  # an async cell: an orphan would poll now
+    assert sim.stats()["commands"].get("queryAsyncJobResult", 0) == polls
+    assert "job" not in ip.user_ns
