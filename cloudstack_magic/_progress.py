@@ -233,7 +233,7 @@ class ProgressReporter:
             listings = tuple(Listing(label, ev) for (label, _), (ev, _) in self._listings.items())
             jobs = []
             for (label, _), (ev, seen) in self._jobs.items():
-                if not ev.done and ev.state == "pending":
+                if not ev.done and ev.jobstatus == 0:
                     ev = _advanced(ev, now - seen)
                 jobs.append(Job(label, ev))
             return Snapshot(
@@ -253,7 +253,7 @@ class ProgressReporter:
     def pending_jobs(self) -> list[tuple[str, str]]:
         """``(command, jobid)`` of jobs not finished server-side (also when waiting stopped)."""
         with self._lock:
-            return [(ev.command, ev.jobid) for ev, _ in self._jobs.values() if ev.state == "pending"]
+            return [(ev.command, ev.jobid) for ev, _ in self._jobs.values() if ev.jobstatus == 0]
 
     def pending_hint(self) -> str:
         """Ready-to-run ``%cloudstack queryAsyncJobResult jobid=…`` lines; empty if none."""

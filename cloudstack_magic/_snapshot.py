@@ -34,8 +34,12 @@ class Job:
 
     @property
     def running(self) -> bool:
-        """True while the server still runs it (also after waiting for it stopped)."""
-        return self.event.state == "pending"
+        """True while the server still runs it (also after waiting for it stopped).
+
+        Read from the server's ``jobstatus`` (0 = running), not from ``state``: when waiting is
+        cancelled the client reports ``state="cancelled"`` with the job still at jobstatus 0.
+        """
+        return self.event.jobstatus == 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,8 +74,8 @@ def listing_progress(listing: Listing) -> str:
 def job_status(job: Job, outcome: str = "running") -> str:
     """pending / succeeded / failed / cancelled, or "still running" once nobody waits for it."""
     ev = job.event
-    if ev.state == "pending" and (ev.done or outcome != "running"):
-        return "still running"
+    if job.running:
+        return "still running" if ev.done or outcome != "running" else "pending"
     return ev.state
 
 

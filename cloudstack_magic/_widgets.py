@@ -111,8 +111,8 @@ class _JobRow:
         )
         if ev.state == "succeeded":
             self.bar.value = _FULL_BAR
-        elif ev.state != "pending" or ev.done or outcome != "running":
-            self.bar.value = ""
+        elif not job.running or ev.done or outcome != "running":
+            self.bar.value = ""  # ended, or nobody waits for it any more
 
 
 class WidgetView:

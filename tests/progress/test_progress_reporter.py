@@ -266,3 +266,26 @@ def test_text_mode_prints_the_hint_when_cancelled_early(clock, ev):
         "Still running server-side; check with:",
         "  %cloudstack queryAsyncJobResult jobid=j-3  # deployVirtualMachine",
     ]
+
+
+def test_a_cancelled_wait_as_the_client_reports_it_is_still_running(view, clock):
+    from cloudstack_magic._events import JobProgress
+
+    reporter = make(view, clock)
+    with pytest.raises(JobWaitCancelled), reporter:
+        reporter(JobProgress("stopVirtualMachine", "j-1", "pending", 0, None, 0.0, 0))
+        # the client's last event when its wait is cancelled: state "cancelled", jobstatus 0
+        reporter(JobProgress("stopVirtualMachine", "j-1", "cancelled", 0, None, 0.4, 2, True))
+        raise JobWaitCancelled("j-1", "stopVirtualMachine")
+    assert reporter.pending_jobs() == [("stopVirtualMachine", "j-1")]
+    assert reporter.summary.endswith("stopVirtualMachine: job j-1 still running")
+
+
+def test_a_job_cancelled_on_the_server_is_not_running(view, clock):
+    from cloudstack_magic._events import JobProgress
+
+    reporter = make(view, clock)
+    with reporter:
+        reporter(JobProgress("stopVirtualMachine", "j-1", "cancelled", 3, None, 0.4, 2, True))
+    assert reporter.pending_jobs() == []
+    assert reporter.summary == "stopVirtualMachine: job j-1 cancelled in 0.00 s"
