@@ -22,6 +22,16 @@ __all__ = ["JobEngine", "Work"]
 Work = Callable[[], dict[str, Any]]
 IN_PROGRESS, SUCCEEDED, FAILED = 0, 1, 2
 _PACKAGES = {"VirtualMachine": "user.vm", "Volume": "user.volume", "Snapshot": "user.snapshot"}
+#: command -> (event type, what the event text says was done), as listEvents shows them
+EVENTS = {
+    "deployVirtualMachine": ("VM.CREATE", "deploying Vm"), "startVirtualMachine": ("VM.START", "starting Vm"),
+    "stopVirtualMachine": ("VM.STOP", "stopping Vm"), "rebootVirtualMachine": ("VM.REBOOT", "rebooting Vm"),
+    "destroyVirtualMachine": ("VM.DESTROY", "destroying Vm"), "expungeVirtualMachine": ("VM.EXPUNGE", "expunging Vm"),
+    "scaleVirtualMachine": ("VM.UPGRADE", "upgrading Vm"), "createVolume": ("VOLUME.CREATE", "creating volume"),
+    "attachVolume": ("VOLUME.ATTACH", "attaching volume"), "detachVolume": ("VOLUME.DETACH", "detaching volume"),
+    "createSnapshot": ("SNAPSHOT.CREATE", "creating snapshot"), "deleteSnapshot": ("SNAPSHOT.DELETE", "deleting snapshot"),
+    "createTags": ("CREATE_TAGS", "creating tags"), "deleteTags": ("DELETE_TAGS", "deleting tags"),
+}
 
 
 class JobEngine:
@@ -85,7 +95,23 @@ class JobEngine:
                           jobresult={"errorcode": INTERNAL_ERROR, "errortext": f"simulator error: {error!r}"})
         else:
             fields.update(jobstatus=SUCCEEDED, jobresult=result)
-        self.table.update(jobid, **fields)
+        row = self.table.update(jobid, **fields)
+        self._record_event(row)
+
+    def _record_event(self, job: Row) -> None:
+        command = self.timing[job["jobid"]]["command"]
+        if command not in EVENTS:
+            return
+        kind, doing = EVENTS[command]
+        ok = job["jobstatus"] == SUCCEEDED
+        subject = f" Vm Id: {job['jobinstanceid']}" if job.get("jobinstancetype") == "VirtualMachine" else ""
+        caller = self.cloud.caller
+        self.cloud.events.add({
+            "id": self.cloud.uuid(), "username": caller.username, "type": kind, "level": "INFO" if ok else "ERROR",
+            "description": f"{'Successfully completed' if ok else 'Error while'} {doing}.{subject}",
+            "account": caller.account, "domainid": caller.domainid, "domain": caller.domain,
+            "created": job["completed"], "state": "Completed",
+        })
 
     def get(self, jobid: str) -> Row | None:
         if jobid in self.timing:

@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import threading
+from dataclasses import fields
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +27,13 @@ class Simulator:
     """
 
     def __init__(self, **settings: Any) -> None:
+        known = [f.name for f in fields(Settings)]
+        unknown = [name for name in settings if name not in known]
+        if unknown:
+            hints = {name: difflib.get_close_matches(name, known, n=1) for name in unknown}
+            shown = ", ".join(f"{name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                              for name, hint in hints.items())
+            raise TypeError(f"unknown simulator setting {shown}; settings are: {', '.join(known)}")
         self.settings = Settings(**settings)
         self._runner: web.AppRunner | None = None
         self._runtime: Runtime | None = None

@@ -98,6 +98,8 @@ def test_admin_stats_and_reset_over_http(fresh_simulator):
 
 
 def test_settings_are_checked_and_repr_hides_the_secret():
+    with pytest.raises(TypeError, match="unknown simulator setting 'vm' \\(did you mean 'vms'\\?\\)"):
+        Simulator(vm=3)
     with pytest.raises(ValueError, match="fail_rate is a probability"):
         Simulator(fail_rate=2)
     sim = Simulator(secret_key="s3cr3t-value")

@@ -67,6 +67,16 @@ def test_deploy_answers_id_and_jobid_then_the_job_completes(call):
     assert accepted["jobid"] in {j["jobid"] for j in jobs["asyncjobs"]}
 
 
+def test_deploy_with_a_data_disk(call):
+    custom = first(call, "listDiskOfferings", "diskoffering", name="Custom")
+    assert deploy(call, name="needs-size", diskofferingid=custom["id"])[0] == 431
+    assert call("listVirtualMachines", name="needs-size")[1] == {}
+    accepted = deploy(call, name="with-disk", diskofferingid=custom["id"], size="50")[1]
+    wait(call, accepted["jobid"])
+    volumes = call("listVolumes", virtualmachineid=accepted["id"])[1]["volume"]
+    assert sorted((v["type"], v["size"]) for v in volumes)[0] == ("DATADISK", 50 << 30)
+
+
 def test_stop_start_reboot_destroy_expunge(call):
     accepted = deploy(call, name="cycle")[1]
     vm_id = accepted["id"]
@@ -167,3 +177,10 @@ def test_same_seed_same_cloud(fresh_simulator):
     c = fresh_simulator(vms=25, seed=4)
     ids = [[v["id"] for v in s.runtime.cloud.vms] for s in (a, b, c)]
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_finished_jobs_leave_events(call):
+    accepted = deploy(call, name="evented")[1]
+    wait(call, accepted["jobid"])
+    events = call("listEvents", type="VM.CREATE", keyword=accepted["id"])[1]["event"]
+    assert events[0]["level"] == "INFO" and accepted["id"] in events[0]["description"]

@@ -94,6 +94,10 @@ def deploy(call: Call) -> Result:
     if any(vm["name"] == name and vm["state"] != "Destroyed" for vm in cloud.vms.select(("name", name), lambda r: r["name"] == name)):
         raise ApiError(PARAM_ERROR, f"The vm with hostName {name} already exists in the network domain:"
                        f" cs{network['name']}.internal; network={network['name']}", CS_INVALID_PARAMETER)
+    disk = lookup(call, "diskofferings", "diskofferingid", required=False)
+    data_gb = (disk["disksize"] or call.integer("size") or 0) if disk is not None else 0
+    if disk is not None and not data_gb:
+        raise param_error("This disk offering requires a custom size specified")
     start = (call.get("startvm") or "true").lower() != "false"
     vm = build_vm(cloud, name, zone, template, offering, network, account if project is None else None, project,
                   created=cloud.now(), state="Stopped", displayname=call.get("displayname"))
@@ -104,6 +108,8 @@ def deploy(call: Call) -> Result:
         vm["keypairs"] = keypair
     cloud.vms.add(vm)
     cloud.volumes.add(build_volume(cloud, vm, "ROOT", template["size"], created=vm["created"]))
+    if disk is not None:
+        cloud.volumes.add(build_volume(cloud, vm, "DATADISK", data_gb << 30, created=vm["created"], offering=disk))
     enough = not start or _reserve(call, zone["id"], offering["cpunumber"], name)
 
     def work() -> dict[str, Any]:
