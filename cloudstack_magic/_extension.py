@@ -32,7 +32,7 @@ def load_ipython_extension(shell: Any) -> None:
     magic = CloudStackMagic(shell)
     shell.register_magics(magic)
     shell.push({HIDDEN_NAME: magic}, interactive=False)
-    transformer = AwaitTransformer(shell)
+    transformer = AwaitTransformer(shell, target=magic)
     shell.input_transformers_post.append(transformer)
     shell.events.register("post_run_cell", magic.guard)
     uninstall_formatters = install_formatters(shell, lambda: magic.displaylimit)

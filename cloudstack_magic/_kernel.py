@@ -174,12 +174,14 @@ class AwaitTransformer:
     """An ``input_transformers_post`` entry: lines in, lines out (see :func:`rewrite_cell`).
 
     Inactive when the shell would not run the result with asyncio: ``%autoawait off`` or another
-    runner (trio, curio) — then every call stays synchronous.
+    runner (trio, curio) — then every call stays synchronous. ``target`` (the magics object) is
+    put back under the hidden name whenever a rewrite needs it and ``%reset`` removed it.
     """
 
-    def __init__(self, shell: Any, hidden_name: str = HIDDEN_NAME) -> None:
+    def __init__(self, shell: Any, hidden_name: str = HIDDEN_NAME, target: Any = None) -> None:
         self._shell = weakref.ref(shell)
         self.hidden_name = hidden_name
+        self.target = target
 
     def active(self) -> bool:
         shell = self._shell()
@@ -194,7 +196,12 @@ class AwaitTransformer:
         if MAGIC_NAME not in cell or not self.active() or _inside_running_cell():
             return lines
         rewritten = rewrite_cell(cell, self.hidden_name)
-        return lines if rewritten is cell else rewritten.splitlines(keepends=True)
+        if rewritten is cell:
+            return lines
+        shell = self._shell()
+        if self.target is not None and shell is not None and shell.user_ns.get(self.hidden_name) is not self.target:
+            shell.push({self.hidden_name: self.target}, interactive=False)
+        return rewritten.splitlines(keepends=True)
 
     def __repr__(self) -> str:
         return f"<cloudstack-magic AwaitTransformer -> {self.hidden_name}>"

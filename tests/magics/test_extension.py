@@ -135,3 +135,11 @@ def test_background_is_refused_outside_a_kernel(ip: Any) -> None:
 
 def test_fresh_shell_needs_no_region_to_load(bare_ip: Any) -> None:
     assert bare_ip.transform_cell("%cloudstack listZones\n").startswith("await ")
+
+
+def test_reset_does_not_break_the_awaited_path(ip: Any) -> None:
+    ip.run_cell("%reset -f")
+    assert HIDDEN_NAME not in ip.user_ns
+    ip.run_cell("zones = %cloudstack listZones")
+    assert len(ip.user_ns["zones"]) > 0
+    assert HIDDEN_NAME not in ip.run_line_magic("who_ls", "")
