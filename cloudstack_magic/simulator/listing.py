@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from .dispatch import Call, ListResult
+from .dispatch import Call, ListResult, invalid_id
 from .errors import param_error
 from .tables import Row, Table
 
@@ -57,8 +57,6 @@ def _visibility(call: Call, table: Table) -> tuple[Hashable, Callable[[Row], boo
         return ("projects",), lambda row: "projectid" in row
     if projectid:
         if projectid not in cloud.projects:
-            from .dispatch import invalid_id
-
             raise invalid_id("projectid", projectid)
         return ("project", projectid), lambda row: row.get("projectid") == projectid
     domainid, account = call.get("domainid"), call.get("account")
@@ -69,8 +67,6 @@ def _visibility(call: Call, table: Table) -> tuple[Hashable, Callable[[Row], boo
     if domainid is not None:
         domain = cloud.domains.get(domainid)
         if domain is None:
-            from .dispatch import invalid_id
-
             raise invalid_id("domainid", domainid)
         if call.flag("isrecursive") or (call.flag("listall") and account is None):
             prefix = domain["path"]

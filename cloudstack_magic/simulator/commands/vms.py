@@ -44,7 +44,8 @@ def _vm_result(call: Call, vm_id: str) -> dict[str, Any]:
     return {"virtualmachine": dict(vm)} if vm is not None else {"success": True}
 
 
-def _reserve(call: Call, zoneid: str, cores: int, name: str) -> bool:
+def _reserve(call: Call, zoneid: str, cores: int) -> bool:
+    """Take ``cores`` from the zone's capacity; False (nothing taken) when they are not there."""
     used_total = call.cloud.capacity.setdefault(zoneid, [0, 0])
     if used_total[0] + cores > used_total[1]:
         return False
@@ -110,7 +111,7 @@ def deploy(call: Call) -> Result:
     cloud.volumes.add(build_volume(cloud, vm, "ROOT", template["size"], created=vm["created"]))
     if disk is not None:
         cloud.volumes.add(build_volume(cloud, vm, "DATADISK", data_gb << 30, created=vm["created"], offering=disk))
-    enough = not start or _reserve(call, zone["id"], offering["cpunumber"], name)
+    enough = not start or _reserve(call, zone["id"], offering["cpunumber"])
 
     def work() -> dict[str, Any]:
         if not enough:
@@ -149,7 +150,7 @@ def start(call: Call) -> Result:
     assert vm is not None
     if vm["state"] in ("Destroyed", "Error"):
         raise param_error(f"Unable to start VM instance {vm['id']} in state {vm['state']}")
-    needs_cores = vm["state"] == "Stopped" and not _reserve(call, vm["zoneid"], vm["cpunumber"], vm["name"])
+    needs_cores = vm["state"] == "Stopped" and not _reserve(call, vm["zoneid"], vm["cpunumber"])
 
     def finish(current: Row, before: str) -> dict[str, Any]:
         if needs_cores:
@@ -247,7 +248,7 @@ def scale(call: Call) -> Result:
     def finish(current: Row, before: str) -> dict[str, Any]:
         if current["state"] == "Running":
             grow = offering["cpunumber"] - current["cpunumber"]
-            if grow > 0 and not _reserve(call, current["zoneid"], grow, current["name"]):
+            if grow > 0 and not _reserve(call, current["zoneid"], grow):
                 raise _no_capacity(current)
             if grow < 0:
                 call.cloud.capacity[current["zoneid"]][0] += grow
