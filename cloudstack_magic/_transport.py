@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gc
 import json
 import random
 import re
@@ -245,7 +246,7 @@ class Transport:
     def _decode(self, status: int, headers: Any, raw: bytes, command: str) -> Any:
         content_type = headers.get("Content-Type", "")
         try:
-            body = json.loads(raw.decode("utf-8", "replace")) if raw.strip() else None
+            body = _parse_json(raw) if raw.strip() else None
         except ValueError:
             body = None
         if not isinstance(body, dict):
@@ -263,6 +264,22 @@ class Transport:
         if status >= 400 or is_error:
             raise _api_error(command, status, headers, inner if isinstance(inner, dict) else {}, body)
         return body
+
+
+def _parse_json(raw: bytes) -> Any:
+    """``json.loads`` with the cyclic garbage collector paused.
+
+    A 500-row page is ~100,000 new containers; each allocation burst triggers collections that
+    walk every row read so far, which made GC a third of a long listing's time. Parsed JSON holds
+    no reference cycles, so pausing the collector for the parse defers nothing it could free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(raw)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def unwrap(body: Any) -> Any:
