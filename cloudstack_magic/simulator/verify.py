@@ -15,7 +15,6 @@ import hmac
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote
 
 __all__ = [
     "canonical_string",

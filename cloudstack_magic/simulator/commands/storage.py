@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dispatch import Call, JobAccepted, Result, command, invalid_id
+from ..dispatch import Call, JobAccepted, Result, command
 from ..errors import CS_IN_USE, RESOURCE_IN_USE_ERROR, ApiError, param_error
 from ..inventory import attach_fields, build_snapshot, build_volume, make_tag
 from .vms import lookup
