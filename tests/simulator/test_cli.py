@@ -69,3 +69,36 @@ def test_bad_setting_is_one_line_usage_error(capsys):
 def test_console_script_without_subcommand_shows_help(capsys):
     assert console_main([]) == 2
     assert "simulate" in capsys.readouterr().out
+
+
+def test_unwritable_config_is_one_line_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    done = subprocess.run(
+        [sys.executable, "-m", "cloudstack_magic.simulator", "--port", "0", "--vms", "5",
+         "--write-config", str(blocker / "cloudstack.ini")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error:") and len(done.stderr.strip().splitlines()) == 1
+    assert "simulator stopped" in done.stdout
+
+
+def test_port_in_use_is_one_line_error():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "cloudstack_magic.simulator", "--port", str(port), "--vms", "5"],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error:") and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_loopback_detection():
+    from cloudstack_magic.simulator.cli import _is_loopback
+
+    assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
+    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
