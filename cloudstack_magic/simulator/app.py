@@ -9,6 +9,7 @@ their own middleware (``faults.py``); a ``cleanup_ctx`` stops pending job timers
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
@@ -54,9 +55,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             body, content_type = json.dumps(data, separators=(",", ":")).encode(), JSON_TYPE
         else:
             body, content_type = to_xml(name, error.body()), "text/xml"
-        headers = {"X-Description": error.text, **error.headers}
+        headers = {"X-Description": _header_safe(error.text), **error.headers}
         return web.Response(status=error.code, body=body, headers=headers, content_type=content_type.split(";")[0],
                             charset="UTF-8")
+
+
+def _header_safe(text: str) -> str:
+    """Error texts quote request values; a header must not carry their newlines or non-ASCII."""
+    return "".join(c if " " <= c < "\x7f" else " " for c in text.encode("ascii", "backslashreplace").decode())
 
 
 async def api(request: web.Request) -> web.Response:
@@ -73,7 +79,8 @@ async def api(request: web.Request) -> web.Response:
     if command not in spec:  # unknown or wrongly cased: the servlet says 401, not 432
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None, response_name="errorresponse")
     apikey = next((v for k, v in params.items() if k.lower() == "apikey"), None)
-    if apikey != settings.api_key or not signature_matches(params, settings.secret_key):
+    known_key = apikey is not None and hmac.compare_digest(apikey.encode(), settings.api_key.encode())
+    if not known_key or not signature_matches(params, settings.secret_key):
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)
     if check_expiry(params, lambda: datetime.now(timezone.utc)) is not None:
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)

@@ -146,6 +146,13 @@ def test_bad_uuid_is_431(api):
     assert "Invalid parameter zoneid value=nope" in _json(text)["listvirtualmachinesresponse"]["errortext"]
 
 
+def test_error_quoting_newlines_and_unicode_still_answers(api):
+    status, headers, text = api({"command": "listVirtualMachines", "response": "json", "zoneid": "a\nb é"})
+    assert status == 431
+    assert "value=a\nb é" in _json(text)["listvirtualmachinesresponse"]["errortext"]
+    assert "\n" not in headers["X-Description"]
+
+
 def test_api_that_is_not_simulated_says_so(api):
     status, _, text = api({"command": "createDomain", "response": "json", "name": "x"})
     assert status == 432
