@@ -1,74 +1,88 @@
-"""Progress in a real kernel, over the Jupyter protocol (jupyter_client): what a frontend sees.
+"""Progress in a real kernel, over the Jupyter protocol: what a frontend sees and sends.
 
-* widget ``comm_msg`` updates arrive on IOPub while the cell is still running;
-* a frontend click on the Cancel button (a ``comm_msg`` to the button's comm) stops the wait at
-  once on ipykernel >= 7.4, and the live row is replaced by the summary and the job hint;
-* a ``--background`` handle returns at once and a later cell awaits it.
+Through ``%cloudstack`` against a private simulator (``progress`` defaults to ``auto``, which is
+widgets in a kernel):
+
+* widget ``comm_msg`` updates arrive on IOPub while the cell is still running, coalesced, and
+  the live row is replaced by the static summary at the end;
+* *Interrupt kernel* during a job ends the cell within a second, the row says which job is
+  left running, and the simulator sees no ``queryAsyncJobResult`` afterwards;
+* on ipykernel >= 7.4 a frontend click on the Cancel button (a ``comm_msg`` to its comm) stops
+  the wait at once, with the same guarantees.
+
+And the layer on its own (``reporter_for`` / ``start_background`` in a cell), so a failure here
+says whether the progress layer or the magic wiring broke.
 """
 
 from __future__ import annotations
 
-import queue
-import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from cloudstack_magic.simulator import SimulatorThread
+
+from .conftest import Cell, Message, execute, running_kernel
+
 pytestmark = pytest.mark.kernel
 
-Message = dict[str, Any]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+CLICK = {"method": "custom", "content": {"event": "click"}}  # what a frontend sends for a Button
 
 
-class Cell:
-    """The IOPub messages of one executed cell, with seconds since it was sent."""
-
-    def __init__(self, messages: list[tuple[float, Message]], others: list[Message]) -> None:
-        self.messages = messages
-        self.others = others  # messages meanwhile on behalf of earlier cells (background work)
-
-    def of_type(self, *kinds: str) -> list[tuple[float, Message]]:
-        return [(t, m) for t, m in self.messages if m["msg_type"] in kinds]
-
-    @property
-    def duration(self) -> float:
-        return self.messages[-1][0]
-
-    def stdout(self) -> str:
-        return "".join(m["content"]["text"] for _, m in self.of_type("stream")
-                       if m["content"]["name"] == "stdout")
-
-    def errors(self) -> list[str]:
-        return [f"{m['content']['ename']}: {m['content']['evalue']}" for _, m in self.of_type("error")]
-
-    def comm_opens(self, model: str) -> list[str]:
-        return [m["content"]["comm_id"] for _, m in self.of_type("comm_open")
-                if m["content"]["data"]["state"].get("_model_name") == model]
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[SimulatorThread]:
+    """Private to this module, so tests may change its job length and latency."""
+    with SimulatorThread(vms=1200, seed=11, job_seconds=2.0) as sim:
+        yield sim
 
 
-def execute(kc: Any, code: str, *, act: Callable[[float, Message], None] | None = None,
-            timeout: float = 30) -> Cell:
-    """Run ``code``; collect its IOPub messages until idle; ``act`` may react mid-cell."""
-    msg_id = kc.execute(textwrap.dedent(code))
-    start = time.monotonic()
-    seen: list[tuple[float, Message]] = []
-    others: list[Message] = []
-    while True:
-        left = start + timeout - time.monotonic()
-        try:
-            msg = kc.get_iopub_msg(timeout=max(left, 0.01))
-        except queue.Empty:
-            raise AssertionError(f"cell still running after {timeout} s: {code!r}") from None
-        if msg["parent_header"].get("msg_id") != msg_id:
-            others.append(msg)
-            continue
-        now = time.monotonic() - start
-        seen.append((now, msg))
-        if act is not None:
-            act(now, msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return Cell(seen, others)
+@pytest.fixture(scope="module")
+def kernel(cloud: SimulatorThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    home = tmp_path_factory.mktemp("progress-home")
+    env = {"HOME": str(home), "CLOUDSTACK_ENDPOINT": cloud.endpoint,
+           "CLOUDSTACK_KEY": cloud.api_key, "CLOUDSTACK_SECRET": cloud.secret_key}
+    with running_kernel(env, cwd=home) as (km, kc):
+        assert execute(kc, "%load_ext cloudstack_magic").errors() == []
+        yield km, kc
+
+
+@pytest.fixture
+def fresh(cloud: SimulatorThread) -> Iterator[SimulatorThread]:
+    cloud.reset()
+    yield cloud
+    cloud.configure(job_seconds=2.0, latency_ms=0)
+
+
+def running_vm(sim: SimulatorThread) -> str:
+    return str(next(v for v in sim.runtime.cloud.vms
+                    if v["state"] == "Running" and "projectid" not in v)["id"])
+
+
+def polls(sim: SimulatorThread) -> int:
+    return int(sim.stats()["commands"].get("queryAsyncJobResult", 0))
+
+
+def the_jobid(sim: SimulatorThread) -> str:
+    (jobid,) = {r["jobid"] for r in sim.stats()["recent"] if "jobid" in r}
+    return str(jobid)
+
+
+def comm_ids(cell: Cell, model: str) -> list[str]:
+    return [m["content"]["comm_id"] for _, m in cell.of_type("comm_open")
+            if m["content"]["data"]["state"].get("_model_name") == model]
+
+
+def state_updates(cell: Cell) -> list[tuple[float, dict[str, Any]]]:
+    return [(t, m["content"]["data"]["state"]) for t, m in cell.of_type("comm_msg")
+            if m["content"]["data"].get("method") == "update"]
+
+
+def final_text(cell: Cell) -> str:
+    (_, update), = cell.of_type("update_display_data")
+    return str(update["content"]["data"]["text/plain"])
 
 
 def send_comm_msg(kc: Any, comm_id: str, data: Message) -> None:
@@ -76,22 +90,127 @@ def send_comm_msg(kc: Any, comm_id: str, data: Message) -> None:
     kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
 
 
-@pytest.fixture(scope="module")
-def kernel() -> Iterator[Any]:
-    from jupyter_client.manager import start_new_kernel
+def ipykernel_delivers_clicks() -> bool:
+    import ipykernel
 
-    km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60)
-    try:
-        yield kc
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    from cloudstack_magic._widgets import comm_messages_during_await
+
+    return comm_messages_during_await(ipykernel.__version__)
 
 
-# A stand-in for the client: reports one pending job per tick until cancelled.
+# -- through the magic -------------------------------------------------------------------------
+
+
+def test_a_job_shows_a_live_row_then_the_summary(kernel: tuple[Any, Any], fresh: SimulatorThread) -> None:
+    _, kc = kernel
+    vm = running_vm(fresh)
+    cell = execute(kc, f"%cloudstack stopVirtualMachine id={vm}")
+    assert cell.errors() == []
+    jobid = the_jobid(fresh)
+    (shown_at, shown), = cell.of_type("display_data")
+    assert 0.4 < shown_at < 1.2  # nothing for the first half second
+    assert WIDGET_VIEW in shown["content"]["data"]
+    updates = state_updates(cell)
+    assert {"value": jobid} in [state for _, state in updates] or jobid in str(cell.of_type("comm_open"))
+    live = [t for t, _ in updates if t > shown_at]
+    assert len(live) >= 3 and max(live) - min(live) > 0.75  # spread over the run, not all at the end
+    assert {"value": "pending"} in [state for _, state in updates]
+    # coalesced: bursts of trait updates (one redraw each) come at most ~4 per second
+    bursts = [t for i, t in enumerate(live) if i == 0 or t - live[i - 1] > 0.05]
+    assert len(bursts) <= 4 * (cell.duration - shown_at) + 2
+    assert final_text(cell).startswith(f"stopVirtualMachine: job {jobid} succeeded in 2.")
+    assert cell.of_type("comm_close"), "the live widgets are closed once replaced"
+
+
+def test_a_slow_listing_shows_its_paging_bar(kernel: tuple[Any, Any], fresh: SimulatorThread) -> None:
+    _, kc = kernel
+    fresh.configure(latency_ms=400)  # first page, then the other two at once: ~0.8 s
+    cell = execute(kc, "vms = %cloudstack listVirtualMachines listall=true")
+    assert cell.errors() == []
+    assert comm_ids(cell, "IntProgressModel"), "no paging bar was made"
+    assert {"max": 3} in [state for _, state in state_updates(cell)]
+    assert final_text(cell).startswith("listVirtualMachines: 1,")
+    assert ", 3 pages in " in final_text(cell)
+
+
+def test_interrupt_during_a_job_ends_the_cell_and_polling(
+    kernel: tuple[Any, Any], fresh: SimulatorThread
+) -> None:
+    km, kc = kernel
+    fresh.configure(job_seconds=30)
+    vm = running_vm(fresh)
+    interrupted: list[float] = []
+
+    def interrupt_after_a_second(now: float, msg: Message) -> None:
+        # the live row's updates keep IOPub busy, so this runs every ~0.25 s
+        if not interrupted and now > 1.2:
+            interrupted.append(now)
+            km.interrupt_kernel()
+
+    cell = execute(kc, f"job = %cloudstack stopVirtualMachine id={vm}", act=interrupt_after_a_second)
+    assert interrupted, "no live updates arrived to interrupt on"
+    assert cell.duration - interrupted[0] < 1.0
+    assert cell.errors(), "an interrupted cell ends in an error"
+    jobid = the_jobid(fresh)
+    text = final_text(cell)
+    assert text.startswith("stopVirtualMachine: cancelled after 1.")
+    assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in text
+    before = polls(fresh)
+    time.sleep(1.0)
+    assert polls(fresh) == before, "something kept polling after the interrupt"
+
+
+@pytest.mark.skipif(not ipykernel_delivers_clicks(), reason="ipykernel < 7.4 queues clicks until the cell ends")
+def test_cancel_click_stops_the_wait(kernel: tuple[Any, Any], fresh: SimulatorThread) -> None:
+    _, kc = kernel
+    fresh.configure(job_seconds=30)
+    vm = running_vm(fresh)
+    buttons: list[str] = []
+    clicked: list[float] = []
+
+    def click_after_a_second(now: float, msg: Message) -> None:
+        if msg["msg_type"] == "comm_open" and msg["content"]["data"]["state"].get("_model_name") == "ButtonModel":
+            buttons.append(msg["content"]["comm_id"])
+        if buttons and not clicked and now > 1.2:
+            clicked.append(now)
+            send_comm_msg(kc, buttons[0], CLICK)
+
+    cell = execute(kc, f"job = %cloudstack stopVirtualMachine id={vm}", act=click_after_a_second)
+    assert clicked, "no Cancel button was offered"
+    assert cell.duration - clicked[0] < 1.0
+    jobid = the_jobid(fresh)
+    # a one-line UsageError (printed on stderr, no traceback) names the job left running
+    stderr = "".join(m["content"]["text"] for _, m in cell.of_type("stream") if m["content"]["name"] == "stderr")
+    assert "UsageError: cancelled" in stderr and jobid in stderr
+    assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in final_text(cell)
+    assert buttons[0] in {m["content"]["comm_id"] for _, m in cell.of_type("comm_close")}
+    before = polls(fresh)
+    time.sleep(1.0)
+    assert polls(fresh) == before, "something kept polling after Cancel"
+    assert execute(kc, "print('job' in globals())").stdout() == "False\n"
+
+
+def test_background_row_is_live_and_a_later_cell_awaits_it(
+    kernel: tuple[Any, Any], fresh: SimulatorThread
+) -> None:
+    _, kc = kernel
+    vm = running_vm(fresh)
+    started = execute(kc, f"h = %cloudstack --background stopVirtualMachine id={vm}\nh")
+    assert started.errors() == [] and started.duration < 1.0
+    (_, row), = started.of_type("display_data")
+    assert WIDGET_VIEW in row["content"]["data"]
+    waited = execute(kc, "result = await h\nprint(h.done(), h.summary)")
+    assert waited.errors() == []
+    jobid = the_jobid(fresh)
+    assert waited.stdout().startswith(f"True stopVirtualMachine: job {jobid} succeeded in 2.")
+
+
+# -- the layer on its own ----------------------------------------------------------------------
+
 FAKE_JOB = """
 import asyncio
-from cloudstack_magic._progress import reporter_for
+from cloudstack_magic._progress import detect_frontend, reporter_for
+from cloudstack_magic._background import start_background
 from cloudstack_magic._events import JobProgress
 
 async def fake_job(progress, jobid="j-1", ticks=40, tick=0.1):
@@ -102,100 +221,55 @@ async def fake_job(progress, jobid="j-1", ticks=40, tick=0.1):
 """
 
 
-def test_widget_updates_arrive_while_the_cell_runs(kernel):
-    execute(kernel, FAKE_JOB)
-    cell = execute(kernel, """
-        reporter = reporter_for("widget", "deploy")
-        with reporter:
-            await fake_job(reporter, ticks=15)
-        print(reporter.summary)
-    """)
-    assert cell.errors() == []
-    (shown_at, shown), = cell.of_type("display_data")
-    assert 0.4 < shown_at < 1.0  # nothing for the first half second
-    assert "application/vnd.jupyter.widget-view+json" in shown["content"]["data"]
-    updates = [t for t, _ in cell.of_type("comm_msg")]
-    assert len(updates) >= 5 and updates[-1] < cell.duration
-    live = [t for t in updates if shown_at <= t < cell.duration - 0.1]
-    assert max(live) - min(live) > 0.5  # spread over the run, not sent at the end
-    # coalesced: redraws (bursts of trait updates) come at most ~4 per second
-    bursts = [t for i, t in enumerate(updates) if i == 0 or t - updates[i - 1] > 0.05]
-    assert len(bursts) <= 4 * (cell.duration - shown_at) + 2
-    (_, final), = cell.of_type("update_display_data")
-    assert final["content"]["data"] == {
-        "text/plain": cell.stdout().strip()
-    }
-    assert final["content"]["data"]["text/plain"].startswith("deployVirtualMachine: job j-1 succeeded in 1.")
-    assert final["content"]["transient"] == shown["content"]["transient"]
+def test_auto_mode_picks_widgets_in_a_kernel(kernel: tuple[Any, Any]) -> None:
+    _, kc = kernel
+    execute(kc, FAKE_JOB)
+    cell = execute(kc, 'print(detect_frontend(), type(reporter_for("auto", "t").view).__name__)')
+    assert cell.stdout() == "widget WidgetView\n"
 
 
-@pytest.mark.parametrize("click", [
-    {"method": "custom", "content": {"event": "click"}},
-])
-def test_cancel_click_stops_the_wait(kernel, click):
-    import ipykernel
-
-    from cloudstack_magic._widgets import comm_messages_during_await
-
-    if not comm_messages_during_await(ipykernel.__version__):
-        pytest.skip("ipykernel < 7.4 queues widget messages until the cell ends")
-    execute(kernel, FAKE_JOB)
-    clicked: list[float] = []
+@pytest.mark.skipif(not ipykernel_delivers_clicks(), reason="ipykernel < 7.4 queues clicks until the cell ends")
+def test_reporter_cancel_button_cancels_the_awaiting_cell(kernel: tuple[Any, Any]) -> None:
+    _, kc = kernel
+    execute(kc, FAKE_JOB)
     buttons: list[str] = []
+    clicked: list[float] = []
 
-    def click_after_a_second(t: float, msg: Message) -> None:
+    def click_after_a_second(now: float, msg: Message) -> None:
         if msg["msg_type"] == "comm_open" and msg["content"]["data"]["state"].get("_model_name") == "ButtonModel":
             buttons.append(msg["content"]["comm_id"])
-        if buttons and not clicked and t > 1.0:
-            send_comm_msg(kernel, buttons[0], click)
-            clicked.append(t)
+        if buttons and not clicked and now > 1.0:
+            clicked.append(now)
+            send_comm_msg(kc, buttons[0], CLICK)
 
-    cell = execute(kernel, """
-        task = asyncio.current_task()
-        reporter = reporter_for("widget", "deploy", on_cancel=task.cancel)
+    cell = execute(kc, """
+        reporter = reporter_for("widget", "deploy", on_cancel=asyncio.current_task().cancel)
         try:
             with reporter:
                 await fake_job(reporter, ticks=100)
         except asyncio.CancelledError:
             print("stopped waiting;", reporter.pending_jobs())
     """, act=click_after_a_second)
-    assert clicked, "no Cancel button was offered"
-    assert cell.duration - clicked[0] < 0.5, (cell.duration, clicked)
+    assert clicked and cell.duration - clicked[0] < 1.0
     assert cell.stdout() == "stopped waiting; [('deployVirtualMachine', 'j-1')]\n"
-    (_, final), = cell.of_type("update_display_data")
-    text = final["content"]["data"]["text/plain"]
+    text = final_text(cell)
     assert text.startswith("deploy: cancelled after 1.")
     assert "%cloudstack queryAsyncJobResult jobid=j-1" in text
-    assert buttons[0] in {m["content"]["comm_id"] for _, m in cell.of_type("comm_close")}
 
 
-def test_background_handle_returns_at_once_and_a_later_cell_awaits_it(kernel):
-    execute(kernel, FAKE_JOB)
-    started = execute(kernel, """
-        from cloudstack_magic._background import start_background
-        h = start_background(lambda progress: fake_job(progress, ticks=10), title="deploy", mode="widget")
-        h
+def test_background_handle_summary_goes_to_the_row_it_started_in(kernel: tuple[Any, Any]) -> None:
+    _, kc = kernel
+    execute(kc, FAKE_JOB)
+    started = execute(kc, """
+        bg = start_background(lambda progress: fake_job(progress, ticks=10), title="deploy", mode="widget")
+        bg
     """)
     assert started.errors() == [] and started.duration < 1.0
     (_, row), = started.of_type("display_data")
-    assert "application/vnd.jupyter.widget-view+json" in row["content"]["data"]
-    waited = execute(kernel, """
-        await h
-        print(h.done(), h.summary)
-    """)
+    waited = execute(kc, "await bg\nprint(bg.summary)")
     assert waited.errors() == []
-    assert waited.stdout().startswith("True deployVirtualMachine: job j-1 succeeded in 1.")
-    # the live row of the earlier cell is replaced by the summary when the work ends (sent on
-    # behalf of the cell that started the work: the task keeps that cell's context)
-    final, = [m for m in waited.others if m["msg_type"] == "update_display_data"]
-    assert final["content"]["transient"] == row["content"]["transient"]
-    assert final["content"]["data"]["text/plain"] == waited.stdout().split(" ", 1)[1].strip()
-    assert not [m for m in waited.others if m["msg_type"] == "comm_close"]  # row stays drawn
-
-
-def test_auto_mode_picks_widgets_in_a_kernel(kernel):
-    cell = execute(kernel, """
-        from cloudstack_magic._progress import detect_frontend, reporter_for
-        print(detect_frontend(), type(reporter_for("auto", "t").view).__name__)
-    """)
-    assert cell.stdout() == "widget WidgetView\n"
+    # sent on behalf of the cell that started the work (the task keeps that cell's context)
+    (update,) = [m for m in waited.others if m["msg_type"] == "update_display_data"]
+    assert update["content"]["transient"] == row["content"]["transient"]
+    assert update["content"]["data"]["text/plain"] == waited.stdout().strip()
+    assert not [m for m in waited.others if m["msg_type"] == "comm_close"]  # the row stays drawn
