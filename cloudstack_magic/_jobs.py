@@ -1,8 +1,10 @@
 """Waiting for an async job: ``queryAsyncJobResult`` polling with backoff, timeout and cancel.
 
-The first poll comes fast (``poll_initial``, 0.2 s) because many jobs finish in a second, then
-the interval grows by half each time up to ``async_poll_latency`` (2 s) so a thirty-minute
-deployment costs a few hundred requests, not thousands. ``jobstatus`` is 0 running,
+The first poll comes fast (``poll_initial``, 0.2 s) because many jobs finish in a second. After
+that the next poll comes after :data:`POLL_SHARE` (9 %) of the time waited so far, never sooner
+than :data:`FASTEST_POLL` and never later than ``async_poll_latency`` (2 s): a result reaches
+the caller within about a tenth of the job's run time (150 ms for short jobs), and a long job
+costs few polls (a thirty-minute deployment: about 930 polls instead of 9000 at 0.2 s). ``jobstatus`` is 0 running,
 1 succeeded, 2 failed, 3 cancelled (``JobInfo.Status``). Cancelling the waiting task stops
 polling at once and raises :class:`~cloudstack_magic.JobWaitCancelled` naming the job, which
 keeps running on the server.
@@ -26,10 +28,12 @@ from ._errors import (
 )
 from ._events import JobProgress, JobState, ProgressCallback
 
-__all__ = ["BACKOFF", "wait_for_job"]
+__all__ = ["FASTEST_POLL", "POLL_SHARE", "next_poll_delay", "wait_for_job"]
 
-#: Each poll interval is the previous one times this, up to ``async_poll_latency``.
-BACKOFF = 1.5
+#: The next poll comes after this share of the time waited so far ...
+POLL_SHARE = 0.09
+#: ... but never sooner than this many seconds after the previous one (after the first poll).
+FASTEST_POLL = 0.15
 
 QueryJob = Callable[[str], Awaitable[Any]]
 _STATES: dict[int, JobState] = {0: "pending", 1: "succeeded", 2: "failed", 3: "cancelled"}
@@ -71,7 +75,7 @@ async def wait_for_job(
                     f"(check with queryAsyncJobResult jobid={jobid}, or raise job_timeout=)",
                     jobid=jobid, command=command)
             await asyncio.sleep(min(delay, deadline - now))
-            delay = min(delay * BACKOFF, poll_max)
+            delay = next_poll_delay(time.monotonic() - started, poll_initial, poll_max)
             try:
                 reply = await query(jobid)
             except CloudStackClientException as exc:
@@ -89,6 +93,11 @@ async def wait_for_job(
     except asyncio.CancelledError:
         report("cancelled", done=True)
         raise JobWaitCancelled(jobid, command) from None
+
+
+def next_poll_delay(elapsed: float, poll_initial: float, poll_max: float) -> float:
+    """Seconds until the next poll of a job waited on for ``elapsed`` seconds."""
+    return min(poll_max, max(min(FASTEST_POLL, poll_initial), POLL_SHARE * elapsed))
 
 
 def _status(reply: Any, command: str, jobid: str) -> tuple[int, int | None]:

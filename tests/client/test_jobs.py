@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cloudstack_magic import (
     JobCancelledError,
@@ -16,7 +18,7 @@ from cloudstack_magic import (
     JobWaitCancelled,
     TransportError,
 )
-from cloudstack_magic._jobs import wait_for_job
+from cloudstack_magic._jobs import FASTEST_POLL, POLL_SHARE, next_poll_delay, wait_for_job
 
 
 class FakeJob:
@@ -51,14 +53,44 @@ async def test_success_returns_jobresult_and_reports_progress() -> None:
     assert events[-1].jobstatus == 1 and events[1].jobprocstatus == 0
 
 
-async def test_poll_interval_backs_off_to_the_latency() -> None:
-    job = FakeJob([RUNNING] * 6 + [{"jobstatus": 1, "jobresult": {}}])
+async def test_first_poll_is_fast_and_polls_follow_the_schedule() -> None:
+    job = FakeJob([RUNNING] * 4 + [{"jobstatus": 1, "jobresult": {}}])
     start = asyncio.get_running_loop().time()
-    await wait(job, poll_initial=0.02, poll_max=0.05)
+    await wait(job, poll_initial=0.03, poll_max=0.05)
     gaps = [b - a for a, b in zip([start, *job.times], job.times)]
-    assert gaps[0] < 0.04  # fast first poll
-    assert all(g >= 0.019 for g in gaps)
-    assert gaps[1] > gaps[0] and max(gaps) < 0.09  # grows, capped near poll_max
+    assert 0.029 <= gaps[0] < 0.06 and all(0.029 <= g < 0.08 for g in gaps[1:])
+
+
+def test_schedule_grows_with_the_time_waited_and_is_capped() -> None:
+    assert next_poll_delay(0.2, 0.2, 2.0) == FASTEST_POLL  # short waits: poll often
+    assert next_poll_delay(10.0, 0.2, 2.0) == pytest.approx(POLL_SHARE * 10)
+    assert next_poll_delay(100.0, 0.2, 2.0) == 2.0  # async_poll_latency caps it
+    assert next_poll_delay(0.0, 0.01, 2.0) == 0.01  # a smaller poll_initial lowers the floor
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.05, 1800))
+def test_a_result_is_late_by_at_most_a_tenth_of_the_job_or_150_ms(finished: float) -> None:
+    # replay the schedule: the first poll at or after `finished` must come within the bound
+    poll_initial, poll_max = 0.2, 2.0
+    polls = [poll_initial]
+    while polls[-1] < finished:
+        polls.append(polls[-1] + next_poll_delay(polls[-1], poll_initial, poll_max))
+    late = polls[-1] - finished
+    if finished <= poll_initial:
+        assert late <= poll_initial - finished
+    else:
+        assert late <= max(0.15, 0.1 * finished)
+    if finished < 20:  # below the async_poll_latency cap, 1 % of the job is left for the round trip
+        assert late <= max(0.15, 0.09 * finished) + 1e-9
+
+
+def test_polls_for_a_thirty_minute_job_stay_few() -> None:
+    t, polls = 0.2, 1
+    while t < 1800:
+        t += next_poll_delay(t, 0.2, 2.0)
+        polls += 1
+    assert polls < 1000
 
 
 async def test_failed_job_carries_errorcode_and_text_from_jobresult() -> None:
