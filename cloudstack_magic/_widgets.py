@@ -68,10 +68,15 @@ def _display(obj: Any, **kwargs: Any) -> Any:
     return display(obj, **kwargs)
 
 
+def _width(em: int) -> dict[str, str]:
+    """A fixed column width, so the rows of several jobs line up."""
+    return {"width": f"{em}em"}
+
+
 class _ListingRow:
     def __init__(self, widgets: Any) -> None:
-        self.name = widgets.Label()
-        self.bar = widgets.IntProgress(min=0, max=1, value=0)
+        self.name = widgets.Label(layout=_width(14))
+        self.bar = widgets.IntProgress(min=0, max=1, value=0, layout=_width(21))
         self.text = widgets.Label()
         self.box = widgets.HBox([self.name, self.bar, self.text])
 
@@ -90,11 +95,11 @@ class _ListingRow:
 
 class _JobRow:
     def __init__(self, widgets: Any) -> None:
-        self.name = widgets.Label()
-        self.jobid = widgets.Label()
-        self.status = widgets.Label()
-        self.elapsed = widgets.Label()
-        self.procstatus = widgets.Label()
+        self.name = widgets.Label(layout=_width(14))
+        self.jobid = widgets.Label(layout=_width(21))
+        self.status = widgets.Label(layout=_width(7))
+        self.elapsed = widgets.Label(layout=_width(6))
+        self.procstatus = widgets.Label(layout=_width(9))
         self.bar = widgets.HTML(_RUNNING_BAR)
         self.box = widgets.HBox(
             [self.name, self.jobid, self.status, self.elapsed, self.procstatus, self.bar]
@@ -225,8 +230,12 @@ class WidgetView:
         for row in rows:
             parts.extend(vars(row).values())
         for widget in parts:
-            if widget is not None:
-                widget.close()
+            if widget is None:
+                continue
+            # a widget's layout and style are widgets (comms) of their own: close them too
+            for part in (getattr(widget, "layout", None), getattr(widget, "style", None), widget):
+                if isinstance(part, self._widgets.Widget):
+                    part.close()
 
 
 def _escape(text: str) -> str:

@@ -167,3 +167,16 @@ def test_the_box_text_form_is_the_status_line_never_a_vbox_repr(clock, fake_disp
         assert bundle["text/plain"].startswith("listVirtualMachines: 1,500 of 12,345 rows")
         assert "application/vnd.jupyter.widget-view+json" in bundle
     assert not repr(view.box).startswith("VBox(")
+
+
+def test_closing_leaves_no_widget_of_ours_open(clock, fake_display, ev):
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    reporter, view = widget_reporter(clock, fake_display, on_cancel=lambda: None, reveal_after=0)
+    with reporter:
+        reporter(ev.page(pages=2, rows=1000))
+        reporter(ev.job("j-1"))
+        clock.advance(0.3)
+        reporter(ev.job("j-2"))
+    assert set(_instances) - before == set()
