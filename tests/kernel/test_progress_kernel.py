@@ -273,3 +273,27 @@ def test_background_handle_summary_goes_to_the_row_it_started_in(kernel: tuple[A
     assert update["content"]["transient"] == row["content"]["transient"]
     assert update["content"]["data"]["text/plain"] == waited.stdout().strip()
     assert not [m for m in waited.others if m["msg_type"] == "comm_close"]  # the row stays drawn
+
+
+def test_a_saved_notebook_keeps_the_summary_text_not_a_widget(
+    cloud: SimulatorThread, tmp_path: Any
+) -> None:
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    cloud.reset()
+    vm = running_vm(cloud)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("%load_ext cloudstack_magic"),
+                nbformat.v4.new_code_cell(f"%cloudstack -o job stopVirtualMachine id={vm}")]
+    env = {**os.environ, "HOME": str(tmp_path), "CLOUDSTACK_ENDPOINT": cloud.endpoint,
+           "CLOUDSTACK_KEY": cloud.api_key, "CLOUDSTACK_SECRET": cloud.secret_key}
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
+    jobid = the_jobid(cloud)
+    outputs = nb.cells[1].outputs
+    assert [out["output_type"] for out in outputs] == ["display_data"]
+    assert set(outputs[0]["data"]) == {"text/plain"}  # the live widget was replaced by text
+    assert outputs[0]["data"]["text/plain"].startswith(f"stopVirtualMachine: job {jobid} succeeded in 2.")
