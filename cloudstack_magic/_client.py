@@ -39,6 +39,8 @@ _LIVE_SPECS: dict[tuple[str, str], Spec] = {}
 #: Attribute names tools probe for (IPython's ``getdoc``…) that must not become API calls.
 _NOT_COMMANDS = frozenset({"getdoc", "trait_names"})
 _COMMAND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+#: How many listings' last totals a client remembers (to fetch their pages at once next time).
+_REMEMBERED_TOTALS = 256
 
 
 class CloudStack:
@@ -64,6 +66,7 @@ class CloudStack:
         self._transport = Transport(str(end_point), self.options, secrets=(self._api_key, self._api_secret))
         self._spec_key = (self._transport.endpoint, hashlib.sha256(self._api_key.encode()).hexdigest())
         self._live_spec: Spec | None = self.options.spec
+        self._list_totals: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
         self.region: str | None = None
 
     @classmethod
@@ -140,8 +143,12 @@ class CloudStack:
             async def fetch_page(page: int, size: int) -> Any:
                 return await self._send(command, {**strings, "page": str(page), "pagesize": str(size)}, api)
 
-            return await fetch_all_pages(fetch_page, command=command, page_size=self.options.max_page_size,
-                                         concurrency=self.options.page_concurrency, progress=progress)
+            listing = (command, tuple(sorted(strings.items())))
+            merged = await fetch_all_pages(fetch_page, command=command, page_size=self.options.max_page_size,
+                                           concurrency=self.options.page_concurrency, progress=progress,
+                                           expected_total=self._list_totals.get(listing))
+            self._remember_total(listing, merged)
+            return merged
         reply = await self._send(command, strings, api)
         is_job = isinstance(reply, dict) and "jobid" in reply and (api is None or api.isasync)
         if wait and is_job and command.lower() != "queryasyncjobresult":
@@ -191,6 +198,14 @@ class CloudStack:
         await self.close()
 
     # -- internals ----------------------------------------------------------------------------
+    def _remember_total(self, listing: tuple[str, tuple[tuple[str, str], ...]], merged: Any) -> None:
+        count = merged.get("count", 0) if isinstance(merged, dict) else 0
+        self._list_totals.pop(listing, None)
+        if isinstance(count, int) and count > self.options.max_page_size:
+            self._list_totals[listing] = count
+            while len(self._list_totals) > _REMEMBERED_TOTALS:
+                del self._list_totals[next(iter(self._list_totals))]
+
     def _cached_spec(self) -> Spec | None:
         return _LIVE_SPECS.get(self._spec_key)
 

@@ -62,12 +62,17 @@ async def fetch_all_pages(
     page_size: int,
     concurrency: int,
     progress: ProgressCallback | None = None,
+    expected_total: int | None = None,
 ) -> Any:
     """Every row of a list command: ``{"count": <rows>, "<objectname>": [...]}``, or ``{}``.
 
-    ``fetch_page(page, pagesize)`` returns one unwrapped reply.
+    ``fetch_page(page, pagesize)`` returns one unwrapped reply. ``expected_total`` (the total
+    this listing had last time) lets the pages it implies go out together with page 1, up to
+    ``concurrency``; a wrong guess costs a few cancelled reads, never a wrong result.
     """
     started = time.monotonic()
+    gate = asyncio.Semaphore(concurrency)
+    tasks: dict[int, asyncio.Future[tuple[int, Any]]] = {}
 
     def report(pages_done: int, pages_total: int | None, rows_done: int, total: int | None,
                done: bool = False) -> None:
@@ -75,8 +80,29 @@ async def fetch_all_pages(
             progress(PageProgress(command, pages_done, pages_total, rows_done, total,
                                   time.monotonic() - started, done))
 
+    async def one(page: int) -> tuple[int, Any]:
+        async with gate:
+            return page, await fetch_page(page, page_size)
+
+    def start(pages: range) -> None:
+        for page in pages:
+            if page not in tasks:
+                tasks[page] = asyncio.ensure_future(one(page))
+
     report(0, None, 0, None)
-    first = await fetch_page(1, page_size)
+    guessed_pages = math.ceil(expected_total / page_size) if expected_total else 1
+    start(range(1, min(guessed_pages, concurrency) + 1))  # page 1 first: the gate is FIFO
+    try:
+        return await _merge(tasks, start, report, command, page_size)
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+
+async def _merge(tasks: dict[int, asyncio.Future[tuple[int, Any]]], start: Callable[[range], None],
+                 report: Callable[..., None], command: str, page_size: int) -> Any:
+    _, first = await tasks[1]
     name, first_rows = rows_of(first)
     total = _count_of(first)
     if name is None:
@@ -102,37 +128,29 @@ async def fetch_all_pages(
     report(1, pages_total, rows_done, total)
     first_ids = _ids(first_rows)
     ignored_paging = False
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(page: int) -> tuple[int, Any]:
-        async with gate:
-            return page, await fetch_page(page, page_size)
-
-    tasks = [asyncio.ensure_future(one(page)) for page in range(2, pages_total + 1)]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            page, reply = await next_done
-            _, rows = rows_of(reply)
-            count = _count_of(reply)
-            if count is not None:
-                totals.append(count)
-            if rows and (_ids(rows) == first_ids if None not in first_ids else rows == first_rows):
-                ignored_paging = True  # same rows again: the API ignores page/pagesize
-                break
-            pages[page] = rows
-            rows_done += len(rows)
-            report(len(pages), pages_total, rows_done, count if count is not None else total)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    start(range(2, pages_total + 1))
+    wanted = [task for page, task in tasks.items() if 1 < page <= pages_total]
+    for task in [task for page, task in tasks.items() if page > pages_total]:
+        task.cancel()  # guessed from last time's total, but the list is shorter now
+    for next_done in asyncio.as_completed(wanted):
+        page, reply = await next_done
+        _, rows = rows_of(reply)
+        count = _count_of(reply)
+        if count is not None:
+            totals.append(count)
+        if rows and (_ids(rows) == first_ids if None not in first_ids else rows == first_rows):
+            ignored_paging = True  # same rows again: the API ignores page/pagesize
+            break
+        pages[page] = rows
+        rows_done += len(rows)
+        report(len(pages), pages_total, rows_done, count if count is not None else total)
 
     merged = _dedupe([row for page in sorted(pages) for row in pages[page]])
     _check_complete(command, merged, totals, ignored_paging=ignored_paging)
     if len(set(totals)) > 1:
         warnings.warn(ListChangedWarning(
             f"{command}: the list changed while it was read (total {totals[0]} → {totals[-1]}); "
-            f"the {len(merged)} rows may mix both states"), stacklevel=2)
+            f"the {len(merged)} rows may mix both states"), stacklevel=3)
     report(len(pages), len(pages) if ignored_paging else pages_total, len(merged), totals[-1], done=True)
     return {"count": len(merged), name: merged} if merged else {}
 

@@ -294,3 +294,17 @@ async def test_validate_false_ignores_a_known_live_spec(http: Aioresponses) -> N
             checked.prepare("listHosts")
         assert free.prepare("listHosts").params["command"] == "listHosts"
         assert await free.listHosts() == {}
+
+
+async def test_big_listings_remember_their_total_for_next_time(http: Aioresponses) -> None:
+    http.get(command_url("listVirtualMachines"), callback=vm_pages, repeat=True)
+    http.get(command_url("listZones"), payload={"listzonesresponse": {"count": 1, "zone": [{"id": "z"}]}})
+    async with CloudStack(ENDPOINT, KEY, SECRET, max_page_size=5, page_concurrency=8) as cs:
+        first = await cs.listVirtualMachines(listall=True)
+        assert cs._list_totals == {("listVirtualMachines", (("listall", "true"),)): 23}
+        assert await cs.listVirtualMachines(listall=True) == first  # pages 1-5 sent at once this time
+        await cs.listVirtualMachines(listall=True, state="Running")  # another listing
+        assert len(cs._list_totals) == 2
+        await cs.listZones()  # one page: nothing to remember
+        assert len(cs._list_totals) == 2
+    assert len(requests_of(http)) == 16  # 5 pages per listing and one for zones: nothing wasted

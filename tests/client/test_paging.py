@@ -181,3 +181,44 @@ def test_any_size_page_size_and_concurrency_gives_every_row_once(n: int, size: i
     assert result == ({"count": n, "virtualmachine": fake.rows} if n else {})
     assert sorted(page for page, _ in fake.calls) == list(range(1, max(1, math.ceil(n / size)) + 1))
     assert fake.max_in_flight <= concurrency
+
+
+class Recording(FakeList):
+    """Also records which pages were asked for before page 1 had answered."""
+
+    def __init__(self, n: int, **kw: Any) -> None:
+        super().__init__(n, delay=0.02, **kw)
+        self.before_first: list[int] = []
+        self.first_answered = False
+
+    async def __call__(self, page: int, size: int) -> dict[str, Any]:
+        if not self.first_answered:
+            self.before_first.append(page)
+        reply = await super().__call__(page, size)
+        if page == 1:
+            self.first_answered = True
+        return reply
+
+
+async def test_a_known_total_sends_its_pages_with_page_one() -> None:
+    fake = Recording(95)
+    result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=3,
+                                   expected_total=95)
+    assert result == {"count": 95, "virtualmachine": fake.rows}
+    assert fake.before_first == [1, 2, 3]
+    assert sorted(p for p, _ in fake.calls) == list(range(1, 11))
+
+
+async def test_a_wrong_guess_costs_a_few_cancelled_reads_not_a_wrong_result() -> None:
+    fake = Recording(7)
+    result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=4,
+                                   expected_total=95)
+    assert result == {"count": 7, "virtualmachine": fake.rows}
+    assert len(fake.calls) <= 4 and fake.in_flight == 0
+
+
+async def test_a_guess_below_the_real_total_still_reads_every_page() -> None:
+    fake = Recording(95)
+    result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=8,
+                                   expected_total=25)
+    assert result["count"] == 95 and fake.before_first == [1, 2, 3]
