@@ -137,9 +137,7 @@ class CloudStack:
         spec = await self._validation_spec()
         command = self._checked(command, strings, spec)
         api = (spec or packaged_spec()).find(command)
-        is_list = api.is_list if api else command.lower().startswith("list")
-        given_page = any(name.lower() in ("page", "pagesize") for name in strings)
-        if (is_list if fetch_all is None else fetch_all) and not given_page:
+        if self._pages_all(command, strings, api, fetch_all):
             async def fetch_page(page: int, size: int) -> Any:
                 return await self._send(command, {**strings, "page": str(page), "pagesize": str(size)}, api)
 
@@ -164,11 +162,14 @@ class CloudStack:
                                   poll_max=self.options.async_poll_latency, timeout=self.options.job_timeout,
                                   progress=progress)
 
-    def prepare(self, command: str, params: Mapping[str, Any] | None = None) -> PreparedRequest:
-        """The signed request ``call`` would send first, without sending it (for a dry run)."""
+    def prepare(self, command: str, params: Mapping[str, Any] | None = None, *,
+                fetch_all: bool | None = None) -> PreparedRequest:
+        """The signed request ``call`` would send first (page 1 of a list), without sending it."""
         strings = self._strings(command, params)
         spec = None if self.options.validate is False else self._live_spec or self._cached_spec()
         command = self._checked(command, strings, spec)
+        if self._pages_all(command, strings, (spec or packaged_spec()).find(command), fetch_all):
+            strings = {**strings, "page": "1", "pagesize": str(self.options.max_page_size)}
         return self._prepared(command, strings)
 
     async def fetch_spec(self, *, refresh: bool = False) -> Spec:
@@ -198,6 +199,14 @@ class CloudStack:
         await self.close()
 
     # -- internals ----------------------------------------------------------------------------
+    @staticmethod
+    def _pages_all(command: str, strings: Mapping[str, str], api: Api | None, fetch_all: bool | None) -> bool:
+        """Whether ``call`` merges every page: a paged list (by the spec, else by its ``list``
+        name) unless told otherwise, and never when the caller chose a page."""
+        is_list = api.is_list if api else command.lower().startswith("list")
+        given_page = any(name.lower() in ("page", "pagesize") for name in strings)
+        return (is_list if fetch_all is None else fetch_all) and not given_page
+
     def _remember_total(self, listing: tuple[str, tuple[tuple[str, str], ...]], merged: Any) -> None:
         count = merged.get("count", 0) if isinstance(merged, dict) else 0
         self._list_totals.pop(listing, None)

@@ -16,6 +16,8 @@ from cloudstack_magic import (
     ConfigError,
     ConnectError,
     JobFailedError,
+    JobTimeoutError,
+    JobWaitCancelled,
     MissingParameterError,
     PageProgress,
     Spec,
@@ -181,7 +183,9 @@ async def test_without_a_live_spec_unknown_commands_are_still_sent(http: Aioresp
 def test_prepare_signs_without_sending(cs: CloudStack) -> None:
     prepared = cs.prepare("listZones", {"name": "a b"})
     assert prepared.method == "GET" and prepared.body is None
-    assert prepared.url.startswith(ENDPOINT + "?command=listZones&name=a%20b&")
+    assert prepared.url.startswith(ENDPOINT + "?command=listZones&name=a%20b&page=1&pagesize=500&")
+    assert "page" not in cs.prepare("listZones", fetch_all=False).params
+    assert "page" not in cs.prepare("deployVirtualMachine", {"zoneid": "z"}).params
     assert server_accepts(prepared.params)
     assert KEY not in repr(prepared) and prepared.params["signature"] not in repr(prepared)
 
@@ -308,3 +312,27 @@ async def test_big_listings_remember_their_total_for_next_time(http: Aioresponse
         await cs.listZones()  # one page: nothing to remember
         assert len(cs._list_totals) == 2
     assert len(requests_of(http)) == 16  # 5 pages per listing and one for zones: nothing wasted
+
+
+async def test_cancelling_a_deploy_names_the_job_still_running(http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("deployVirtualMachine"), payload={"deployvirtualmachineresponse": {"id": "vm", "jobid": "j7"}})
+    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j7", "jobstatus": 0}},
+             repeat=True)
+    task = asyncio.ensure_future(cs.deployVirtualMachine(zoneid="z", templateid="t", serviceofferingid="s"))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(JobWaitCancelled) as caught:
+        await task
+    assert (caught.value.jobid, caught.value.command) == ("j7", "deployVirtualMachine")
+    polls = len(requests_of(http))
+    await asyncio.sleep(0.1)
+    assert len(requests_of(http)) == polls
+
+
+async def test_job_timeout_option(http: Aioresponses) -> None:
+    http.get(command_url("startVirtualMachine"), payload={"startvirtualmachineresponse": {"jobid": "j8"}})
+    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j8", "jobstatus": 0}},
+             repeat=True)
+    async with CloudStack(ENDPOINT, KEY, SECRET, job_timeout=0.2, poll_initial=0.01, async_poll_latency=0.05) as cs:
+        with pytest.raises(JobTimeoutError, match="startVirtualMachine job j8 did not finish within 0.2 s"):
+            await cs.startVirtualMachine(id="vm")
