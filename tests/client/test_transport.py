@@ -173,3 +173,14 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
     throttled.retry_after = 61
     assert transport._retry_delay(throttled, 1) is None
     assert transport._retry_delay(TransportError("not retryable"), 1) is None
+
+
+async def test_a_proxys_plain_429_is_throttling_and_retried(http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listZones"), status=429, body="Too Many Requests", content_type="text/plain",
+             headers={"Retry-After": "0"})
+    http.get(command_url("listZones"), payload={"listzonesresponse": {}})
+    assert await cs.listZones() == {}
+    http.get(command_url("listHosts"), status=429, body="slow down", content_type="text/plain", repeat=True)
+    async with CloudStack(ENDPOINT, KEY, SECRET, retries=0) as once:
+        with pytest.raises(ThrottledError, match=r"listHosts: API rate limit exceeded \(error 429\)"):
+            await once.listHosts()
