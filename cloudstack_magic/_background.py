@@ -97,7 +97,7 @@ class BackgroundHandle:
         if self._task.done() or not self.progress.show_live():
             from IPython.display import display
 
-            display({"text/plain": repr(self)}, raw=True)
+            display({"text/plain": repr(self)}, raw=True)  # type: ignore[no-untyped-call,unused-ignore]
 
 
 def _mark_retrieved(task: asyncio.Task[Any]) -> None:

@@ -59,13 +59,15 @@ def comm_messages_during_await(version: str | None = None) -> bool:
         except metadata.PackageNotFoundError:
             return False
     match = re.match(r"(\d+)\.(\d+)", version)
-    return bool(match) and (int(match[1]), int(match[2])) >= (7, 4)
+    if match is None:
+        return False
+    return (int(match[1]), int(match[2])) >= (7, 4)
 
 
 def _display(obj: Any, **kwargs: Any) -> Any:
     from IPython.display import display
 
-    return display(obj, **kwargs)
+    return display(obj, **kwargs)  # type: ignore[no-untyped-call,unused-ignore]
 
 
 def _width(em: int) -> dict[str, str]:
@@ -134,7 +136,7 @@ class WidgetView:
         close_on_finish: bool = True,
         display: Callable[..., Any] = _display,
     ) -> None:
-        import ipywidgets
+        import ipywidgets  # type: ignore[import-untyped,unused-ignore]
 
         self._widgets = ipywidgets
         self._display = display
@@ -196,7 +198,7 @@ class WidgetView:
                 added = True
             self.job_rows[key].update(job, snapshot.outcome)
         if added:
-            rows = [*self.listing_rows.values(), *self.job_rows.values()]
+            rows: list[_ListingRow | _JobRow] = [*self.listing_rows.values(), *self.job_rows.values()]
             self.box.children = (self.header, *(row.box for row in rows))
         elapsed = format_seconds(snapshot.elapsed)
         if snapshot.units_total > 1:
@@ -252,7 +254,7 @@ def _box_class(widgets: Any) -> Any:
     global _BOX_CLASS
     if _BOX_CLASS is None:
 
-        class ProgressBox(widgets.VBox):  # type: ignore[misc,name-defined]
+        class ProgressBox(widgets.VBox):  # type: ignore[misc,name-defined,unused-ignore]
             status_text = ""
 
             def __repr__(self) -> str:
