@@ -107,6 +107,9 @@ class Transport:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"endpoint {show_endpoint(endpoint) or endpoint!r} must be an http(s) URL "
                               "such as https://cloud.example.com/client/api")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"endpoint {show_endpoint(endpoint)!r} must not carry a query or fragment: "
+                              "pass parameters to the call, where they are signed")
         self.endpoint = endpoint
         self.shown = show_endpoint(endpoint)
         self.options = options

@@ -233,6 +233,8 @@ def test_constructor_checks_its_input() -> None:
         CloudStack(ENDPOINT, "", SECRET)
     with pytest.raises(ConfigError, match="must be an http\\(s\\) URL"):
         CloudStack("cloud.example.com", KEY, SECRET)
+    with pytest.raises(ConfigError, match="must not carry a query or fragment"):
+        CloudStack(ENDPOINT + "?apiKey=leak", KEY, SECRET)
     with pytest.raises(ConfigError, match="unknown client option 'page_concurency'"):
         CloudStack(ENDPOINT, KEY, SECRET, page_concurency=2)
 
