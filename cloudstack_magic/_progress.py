@@ -336,17 +336,20 @@ def reporter_for(
     never displays anything itself, and widgets stay open, drawn in their final state.
     """
     resolved = resolve_mode(mode)
-    view: ProgressView
+    view: ProgressView = NoView()
     if resolved == "widget":
-        from ._widgets import WidgetView
+        try:
+            from ._widgets import WidgetView
 
-        view = WidgetView(title, on_cancel, cancel_button=cancel_button, close_on_finish=autoshow)
-    elif resolved == "text":
+            view = WidgetView(title, on_cancel, cancel_button=cancel_button, close_on_finish=autoshow)
+        except ImportError:
+            _log.warning("cloudstack-magic: widget progress needs ipywidgets (pip install "
+                         "ipywidgets); showing a text line instead")
+            resolved = "text"
+    if resolved == "text":
         from ._textprogress import TextView
 
         view = TextView(stream)
-    else:
-        view = NoView()
     return ProgressReporter(
         title, view, reveal_after=reveal_after, redraw_every=redraw_every, autoshow=autoshow
     )

@@ -91,3 +91,10 @@ def test_importing_the_progress_layer_stays_light_and_plain_scripts_get_nothing(
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[] True", out.stderr
+
+
+def test_widget_mode_without_ipywidgets_falls_back_to_a_text_line(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
+    reporter = reporter_for("widget", "t")
+    assert isinstance(reporter.view, TextView)
+    assert "pip install ipywidgets" in caplog.text
