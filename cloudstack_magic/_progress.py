@@ -8,8 +8,9 @@ widget and text views say the same thing.
 
 Why the timing rules: a fast call must not flicker, so nothing is shown before ``REVEAL_AFTER``
 seconds; a slow one must not flood the frontend, so views are redrawn at most every
-``REDRAW_EVERY`` seconds (events in between only update state; a timer on the running loop
-draws the last state and keeps the elapsed time ticking). On exit of the ``with`` the live view
+``REDRAW_EVERY`` seconds when events came in (events in between only update state; a timer on
+the running loop draws the last state), and only every ``TICK_EVERY`` seconds when nothing but
+the elapsed time moved (a long job polled every 2 s). On exit of the ``with`` the live view
 is replaced by a static one-line summary, so a saved notebook shows text, not a dead widget; if
 waiting stopped while jobs still run server-side, ready-to-run ``queryAsyncJobResult`` lines
 follow it.
@@ -63,6 +64,8 @@ MODES: tuple[str, ...] = ("auto", "widget", "text", "none")
 REVEAL_AFTER = 0.5
 #: Least seconds between two redraws of a live view (coalescing: a few updates per second).
 REDRAW_EVERY = 0.25
+#: Seconds between redraws when no event came in: only the elapsed time moves.
+TICK_EVERY = 1.0
 
 
 class ProgressReporter:
@@ -79,6 +82,7 @@ class ProgressReporter:
         *,
         reveal_after: float = REVEAL_AFTER,
         redraw_every: float = REDRAW_EVERY,
+        tick_every: float = TICK_EVERY,
         autoshow: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -86,6 +90,8 @@ class ProgressReporter:
         self.view: ProgressView = view if view is not None else NoView()
         self._reveal_after = reveal_after
         self._redraw_every = redraw_every
+        self._tick_every = max(tick_every, redraw_every)
+        self._changed = False  # an event came in since the last draw
         self._autoshow = autoshow  # False: someone else displays the view (background handles)
         self._clock = clock
         self._lock = threading.RLock()
@@ -123,6 +129,7 @@ class ProgressReporter:
                     self._listings[(label, event.command)] = (event, now)
                 else:
                     return
+                self._changed = True
             self._safe_refresh(now)
         except Exception:  # a callback must never raise into the client
             _log.debug("cloudstack-magic: progress event %r dropped", event, exc_info=True)
@@ -196,9 +203,10 @@ class ProgressReporter:
             if now - self._started < self._reveal_after:
                 return
             self._live = True
-        if now - self._last_draw < self._redraw_every:
+        since = now - self._last_draw
+        if since < (self._redraw_every if self._changed else self._tick_every):
             return
-        self._last_draw = now
+        self._last_draw, self._changed = now, False
         self.view.render(self.snapshot(now))
         if self._autoshow and not self._shown:
             self._shown = True
@@ -325,6 +333,7 @@ def reporter_for(
     autoshow: bool = True,
     reveal_after: float = REVEAL_AFTER,
     redraw_every: float = REDRAW_EVERY,
+    tick_every: float = TICK_EVERY,
     stream: Any = None,
 ) -> ProgressReporter:
     """A reporter for ``mode`` (auto|widget|text|none) titled ``title``.
@@ -351,5 +360,6 @@ def reporter_for(
 
         view = TextView(stream)
     return ProgressReporter(
-        title, view, reveal_after=reveal_after, redraw_every=redraw_every, autoshow=autoshow
+        title, view, reveal_after=reveal_after, redraw_every=redraw_every, tick_every=tick_every,
+        autoshow=autoshow,
     )

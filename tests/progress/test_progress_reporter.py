@@ -178,7 +178,7 @@ async def test_timer_reveals_and_redraws_without_new_events(ev):
         def close(self, *args, **kwargs):
             view_calls.append("close")
 
-    reporter = ProgressReporter("t", View(), reveal_after=0.05, redraw_every=0.02)
+    reporter = ProgressReporter("t", View(), reveal_after=0.05, redraw_every=0.02, tick_every=0.02)
     with reporter:
         reporter(ev.job("a", elapsed=0.0))  # then silence: the timer must do the rest
         await asyncio.sleep(0.2)
@@ -205,7 +205,7 @@ async def test_timer_draws_the_last_state_after_a_burst(ev):
         def close(self, *args, **kwargs):
             pass
 
-    reporter = ProgressReporter("t", View(), reveal_after=0, redraw_every=0.05)
+    reporter = ProgressReporter("t", View(), reveal_after=0, redraw_every=0.05, tick_every=1)
     with reporter:
         for rows in range(100):
             reporter(ev.page(rows=rows))
@@ -289,3 +289,26 @@ def test_a_job_cancelled_on_the_server_is_not_running(view, clock):
         reporter(JobProgress("stopVirtualMachine", "j-1", "cancelled", 3, None, 0.4, 2, True))
     assert reporter.pending_jobs() == []
     assert reporter.summary == "stopVirtualMachine: job j-1 cancelled in 0.00 s"
+
+
+async def test_without_events_only_the_slow_tick_redraws(ev):
+    renders = []
+
+    class View:
+        redisplayable = False
+
+        def show(self):
+            pass
+
+        def render(self, snapshot):
+            renders.append(snapshot.elapsed)
+
+        def close(self, *args, **kwargs):
+            pass
+
+    reporter = ProgressReporter("t", View(), reveal_after=0, redraw_every=0.01, tick_every=0.1)
+    with reporter:
+        reporter(ev.job("a"))
+        await asyncio.sleep(0.35)
+    # one draw on entry, then about one per tick_every; at redraw_every pace it would be ~35
+    assert 2 <= len(renders) <= 6, renders
