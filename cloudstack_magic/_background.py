@@ -54,7 +54,12 @@ class BackgroundHandle:
 
     def cancel(self, msg: str | None = None) -> bool:
         """Stop the work (jobs already submitted keep running server-side; see ``pending_jobs``)."""
-        return self._task.cancel(msg)
+        if self._task.done():
+            return False
+        if _on_loop_of(self._task):
+            return self._task.cancel(msg)
+        self._task.get_loop().call_soon_threadsafe(self._task.cancel, msg)
+        return True
 
     def result(self) -> Any:
         if not self._task.done():
@@ -80,8 +85,22 @@ class BackgroundHandle:
         return self.progress.summary
 
     def __await__(self) -> Generator[Any, None, Any]:
+        return self._wait().__await__()
+
+    async def _wait(self) -> Any:
         # Shielded: cancelling the awaiting cell must not cancel the work behind the handle.
-        return asyncio.shield(self._task).__await__()
+        if _on_loop_of(self._task):
+            return await asyncio.shield(self._task)
+        # The work runs on another thread's loop (started from a position that could not be
+        # awaited): relay its outcome to a future of this loop instead of blocking it.
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Any] = loop.create_future()
+
+        def relay(task: asyncio.Task[Any]) -> None:
+            loop.call_soon_threadsafe(_copy_outcome, task, outcome)
+
+        self._task.get_loop().call_soon_threadsafe(self._task.add_done_callback, relay)
+        return await outcome
 
     def status(self) -> str:
         """One line: running for how long, or the final summary."""
@@ -98,6 +117,24 @@ class BackgroundHandle:
             from IPython.display import display
 
             display({"text/plain": repr(self)}, raw=True)  # type: ignore[no-untyped-call,unused-ignore]
+
+
+def _on_loop_of(task: asyncio.Task[Any]) -> bool:
+    try:
+        return asyncio.get_running_loop() is task.get_loop()
+    except RuntimeError:
+        return False
+
+
+def _copy_outcome(task: asyncio.Task[Any], into: asyncio.Future[Any]) -> None:
+    if into.done():
+        return
+    if task.cancelled():
+        into.cancel()
+    elif (error := task.exception()) is not None:
+        into.set_exception(error)
+    else:
+        into.set_result(task.result())
 
 
 def _mark_retrieved(task: asyncio.Task[Any]) -> None:
@@ -133,9 +170,9 @@ def start_background(
             "background work needs a running event loop (a Jupyter kernel); "
             "in terminal IPython or a script, await the call instead"
         ) from None
-    holder: list[asyncio.Task[Any]] = []
+    holder: list[BackgroundHandle] = []
 
-    def cancel() -> None:
+    def cancel() -> None:  # the row's Cancel button; may run on another thread than the work
         if holder:
             holder[0].cancel()
 
@@ -147,5 +184,5 @@ def start_background(
     if not inspect.isawaitable(work):
         work = work(reporter)
     task = loop.create_task(_run(reporter, work), name=f"cloudstack-magic background: {title}")
-    holder.append(task)
-    return BackgroundHandle(task, reporter, title)
+    holder.append(BackgroundHandle(task, reporter, title))
+    return holder[0]

@@ -161,3 +161,49 @@ async def test_the_rows_cancel_button_cancels_the_background_work(ev):
     with pytest.raises(asyncio.CancelledError):
         await handle
     assert handle.cancelled()
+
+
+@pytest.fixture
+def thread_loop():
+    """A loop running in another thread, like the magics' fallback runner."""
+    import threading
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+def started_on(loop, work, **kw):
+    async def start():
+        return start_background(work, mode="none", **kw)
+
+    return asyncio.run_coroutine_threadsafe(start(), loop).result(5)
+
+
+async def test_work_started_on_another_threads_loop_can_be_awaited_here(thread_loop):
+    handle = started_on(thread_loop, finishes("there", delay=0.05), title="t")
+    assert handle.task.get_loop() is thread_loop
+    assert await handle == "there"
+    assert await handle == "there"  # again, once done
+
+
+async def test_work_on_another_threads_loop_is_cancelled_thread_safely(thread_loop):
+    handle = started_on(thread_loop, finishes("never", delay=30), title="t")
+    await asyncio.sleep(0.02)
+    assert handle.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(handle, 5)
+    assert handle.cancelled() and not handle.cancel()
+
+
+async def test_a_failure_on_another_threads_loop_reaches_the_awaiting_cell(thread_loop):
+    async def fails():
+        raise ValueError("there")
+
+    handle = started_on(thread_loop, fails(), title="t")
+    with pytest.raises(ValueError, match="there"):
+        await asyncio.wait_for(handle, 5)
