@@ -205,6 +205,24 @@ def test_background_row_is_live_and_a_later_cell_awaits_it(
     assert waited.stdout().startswith(f"True stopVirtualMachine: job {jobid} succeeded in 2.")
 
 
+def test_background_started_inside_a_def_is_awaited_later(
+    kernel: tuple[Any, Any], fresh: SimulatorThread
+) -> None:
+    """Inside a def the magic cannot be awaited: the work runs on the fallback thread's loop."""
+    _, kc = kernel
+    vm = running_vm(fresh)
+    started = execute(kc, f"""
+        def start():
+            handle = %cloudstack --background stopVirtualMachine id={vm}
+            return handle
+        h2 = start()
+    """)
+    assert started.errors() == []
+    waited = execute(kc, "import asyncio\nawait h2\nprint(h2.task.get_loop() is not asyncio.get_running_loop(), h2.summary)")
+    assert waited.errors() == []
+    assert waited.stdout().startswith(f"True stopVirtualMachine: job {the_jobid(fresh)} succeeded in ")
+
+
 # -- the layer on its own ----------------------------------------------------------------------
 
 FAKE_JOB = """
