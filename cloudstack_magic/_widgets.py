@@ -42,6 +42,9 @@ __all__ = ["WidgetView", "comm_messages_during_await"]
 _log = logging.getLogger(__name__)
 
 INTERRUPT_HINT = "to stop: Interrupt kernel (■)"
+#: Rows drawn at most; a cell submitting more jobs shows the rest as "+ N more" (each row
+#: costs a dozen comms in the kernel and the browser, and the header counts them all anyway).
+MAX_ROWS = 20
 _RUNNING_BAR = '<progress style="width: 10em"></progress>'
 _FULL_BAR = '<progress style="width: 10em" value="1" max="1"></progress>'
 
@@ -99,7 +102,7 @@ class _JobRow:
     def __init__(self, widgets: Any) -> None:
         self.name = widgets.Label(layout=_width(14))
         self.jobid = widgets.Label(layout=_width(21))
-        self.status = widgets.Label(layout=_width(7))
+        self.status = widgets.Label(layout=_width(8))
         self.elapsed = widgets.Label(layout=_width(6))
         self.procstatus = widgets.Label(layout=_width(9))
         self.bar = widgets.HTML(_RUNNING_BAR)
@@ -166,6 +169,7 @@ class WidgetView:
         self.box.status_text = title
         self.listing_rows: dict[tuple[str, str], _ListingRow] = {}
         self.job_rows: dict[tuple[str, str], _JobRow] = {}
+        self.more = ipywidgets.Label()  # "+ N more" beyond MAX_ROWS
         self.cancel_requested = False
 
     def _clicked(self, _button: Any = None) -> None:
@@ -183,23 +187,31 @@ class WidgetView:
     def show(self) -> None:
         self._handles.append(self._display(self.box, display_id=True))
 
+    def _room(self) -> bool:
+        return len(self.listing_rows) + len(self.job_rows) < MAX_ROWS
+
     def render(self, snapshot: Snapshot) -> None:
         added = False
         for listing in snapshot.listings:
             key = (listing.label, listing.event.command)
-            if key not in self.listing_rows:
+            if key not in self.listing_rows and self._room():
                 self.listing_rows[key] = _ListingRow(self._widgets)
                 added = True
-            self.listing_rows[key].update(listing, snapshot.outcome)
+            if key in self.listing_rows:
+                self.listing_rows[key].update(listing, snapshot.outcome)
         for job in snapshot.jobs:
             key = (job.label, job.event.jobid)
-            if key not in self.job_rows:
+            if key not in self.job_rows and self._room():
                 self.job_rows[key] = _JobRow(self._widgets)
                 added = True
-            self.job_rows[key].update(job, snapshot.outcome)
-        if added:
+            if key in self.job_rows:
+                self.job_rows[key].update(job, snapshot.outcome)
+        hidden = snapshot.units_total - len(self.listing_rows) - len(self.job_rows)
+        self.more.value = f"+ {hidden} more" if hidden > 0 else ""
+        if added or (hidden > 0 and self.more not in self.box.children):
             rows: list[_ListingRow | _JobRow] = [*self.listing_rows.values(), *self.job_rows.values()]
-            self.box.children = (self.header, *(row.box for row in rows))
+            extra = (self.more,) if hidden > 0 else ()
+            self.box.children = (self.header, *(row.box for row in rows), *extra)
         elapsed = format_seconds(snapshot.elapsed)
         if snapshot.units_total > 1:
             self.overall.value = f"{snapshot.units_done} of {snapshot.units_total} done · {elapsed}"
@@ -228,7 +240,8 @@ class WidgetView:
 
     def _close_widgets(self) -> None:
         rows = [*self.listing_rows.values(), *self.job_rows.values()]
-        parts = [self.title, self.overall, self.cancel_button, self.stop_hint, self.header, self.box]
+        parts = [self.title, self.overall, self.cancel_button, self.stop_hint, self.header, self.more,
+                 self.box]
         for row in rows:
             parts.extend(vars(row).values())
         for widget in parts:

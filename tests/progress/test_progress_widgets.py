@@ -180,3 +180,18 @@ def test_closing_leaves_no_widget_of_ours_open(clock, fake_display, ev):
         clock.advance(0.3)
         reporter(ev.job("j-2"))
     assert set(_instances) - before == set()
+
+
+def test_many_jobs_draw_at_most_max_rows_and_count_the_rest(clock, fake_display, ev):
+    from cloudstack_magic._widgets import MAX_ROWS
+
+    reporter, view = widget_reporter(clock, fake_display, reveal_after=0)
+    with reporter:
+        for n in range(MAX_ROWS + 7):
+            reporter(ev.job(f"j-{n}"))
+        clock.advance(0.3)
+        reporter(ev.job("j-0", "succeeded", done=True))
+        assert len(view.job_rows) == MAX_ROWS
+        assert view.more.value == "+ 7 more" and view.box.children[-1] is view.more
+        assert len(view.box.children) == 1 + MAX_ROWS + 1
+        assert view.overall.value.startswith(f"1 of {MAX_ROWS + 7} done")
