@@ -1,9 +1,12 @@
 """``--background``: start CloudStack work on the running loop and hand back a handle at once.
 
 A :class:`BackgroundHandle` wraps an ``asyncio.Task`` running ``with reporter: await work``.
-Displaying the handle shows the reporter's live row (a widget in a notebook); when the work ends
-every such row is replaced by the static summary. The handle offers ``done()``, ``cancel()``,
-``result()``, ``exception()`` and ``await handle``.
+Displaying the handle shows the reporter's live row (a widget in a notebook, with a Cancel
+button: the cell has ended, so any kernel delivers the click); when the work ends the row is
+replaced by the static summary, and its widgets stay drawn in their final state for frontends
+that do not apply display updates to earlier cells. The handle offers ``done()``, ``cancel()``,
+``result()``, ``exception()`` and ``await handle`` — also when the magic had to start the work on
+its fallback thread's loop (a call inside a ``def``): awaiting relays the outcome across loops.
 
 Why a later cell must ``await`` it: the task only advances while the kernel's loop is free, and
 under *Run All* the next cells run back to back. So::
