@@ -5,8 +5,9 @@ The public names are re-exported here; every module behind them is private.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import CloudStack
-from ._config import Region, list_regions, load_region
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -36,6 +37,22 @@ from ._spec import Api, Param, Spec, packaged_spec
 from ._transport import PreparedRequest
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from ._config import Region, list_regions, load_region
+
+#: Names loaded on first access: reading configuration files is not needed to import the client.
+_LAZY = {"Region": "._config", "list_regions": "._config", "load_region": "._config"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_ipython_extension(shell: object) -> None:

@@ -8,14 +8,13 @@ DataFrame column types and the simulator's API surface all read from here.
 
 from __future__ import annotations
 
-import difflib
-import gzip
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import resources
 from typing import Any
+
+# difflib, gzip, json and importlib.resources are imported where used: `import cloudstack_magic`
+# must stay close to `import aiohttp` in cost, and the spec loads only when first asked for.
 
 __all__ = ["Api", "Param", "ResponseField", "Spec", "packaged_spec"]
 
@@ -84,6 +83,8 @@ class Api:
 
     def suggest_param(self, name: str, n: int = 3) -> list[str]:
         """Parameter names close to ``name`` (as the API spells them), for a "did you mean" hint."""
+        import difflib
+
         close = difflib.get_close_matches(name.lower(), list(self._by_lower), n=n, cutoff=0.6)
         return [self._by_lower[lower].name for lower in close]
 
@@ -128,6 +129,8 @@ class Spec(Mapping[str, Api]):
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Command names close to ``name`` (correct spelling first when only the case is off)."""
+        import difflib
+
         exact = self._by_lower.get(name.lower())
         close = difflib.get_close_matches(name.lower(), list(self._by_lower), n=n, cutoff=0.6)
         names = [self._by_lower[c] for c in close]
@@ -148,6 +151,10 @@ class Spec(Mapping[str, Api]):
 @lru_cache(maxsize=1)
 def packaged_spec() -> Spec:
     """The CloudStack 4.18 spec shipped with the package (loaded once, on first use)."""
+    import gzip
+    import json
+    from importlib import resources
+
     data = resources.files("cloudstack_magic").joinpath("data", PACKAGED_RESOURCE).read_bytes()
     return Spec.from_listapis(json.loads(gzip.decompress(data)), version=PACKAGED_VERSION)
 

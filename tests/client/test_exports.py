@@ -7,15 +7,28 @@ import inspect
 import subprocess
 import sys
 
+import pytest
+
 import cloudstack_magic
 from cloudstack_magic import _errors
 
 
 def test_all_matches_the_public_names() -> None:
+    helpers = {"annotations", "TYPE_CHECKING", "Any"}  # the module's own imports, not its API
     public = {name for name, obj in vars(cloudstack_magic).items()
-              if not name.startswith("_") and not inspect.ismodule(obj) and name != "annotations"}
+              if not name.startswith("_") and not inspect.ismodule(obj) and name not in helpers}
+    public |= set(cloudstack_magic._LAZY)  # loaded on first access
     assert set(cloudstack_magic.__all__) - {"__version__"} == public
     assert cloudstack_magic.__all__ == sorted(cloudstack_magic.__all__)
+
+
+def test_lazy_names_resolve_and_unknown_names_fail() -> None:
+    from cloudstack_magic import _config
+
+    for name in cloudstack_magic._LAZY:
+        assert getattr(cloudstack_magic, name) is getattr(_config, name)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        cloudstack_magic.nope  # noqa: B018
 
 
 def test_client_names_are_exported() -> None:
