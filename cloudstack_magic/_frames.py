@@ -153,7 +153,7 @@ def concat_frames(
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({key: []})
     frame = frame.reindex(columns=[key, *(c for c in union if c != key)])
     first = frames[names[0]].attrs if names else {}
-    merged = dict(attrs) if attrs is not None else {k: v for k, v in first.items() if k != key}
+    merged: dict[Any, Any] = dict(attrs) if attrs is not None else {k: v for k, v in first.items() if k != key}
     if attrs is None and all("count" in f.attrs for f in frames.values()):
         merged["count"] = sum(f.attrs["count"] for f in frames.values())
     merged.setdefault("regions", names)
@@ -220,7 +220,7 @@ def _rows_to_matrix(rows: list[Mapping[str, Any]], keys: list[str]) -> np.ndarra
 
 def _private_transpose() -> Callable[[list[Any], list[str]], np.ndarray] | None:
     try:
-        from pandas._libs.lib import dicts_to_array
+        from pandas._libs.lib import dicts_to_array  # type: ignore[attr-defined]
     except ImportError:
         return None
     return dicts_to_array  # type: ignore[no-any-return]
