@@ -146,9 +146,13 @@ def one_line(exc: CloudStackClientException) -> str:
     return redact(text)  # type: ignore[no-any-return]
 
 
-def cancel_message(pending: list[tuple[str, str]]) -> str:
+def cancel_message(pending: list[tuple[str, str]], *, listed: bool = False) -> str:
+    """What stopping left behind; ``listed``: the progress view already shows the jobs' lines."""
     if not pending:
         return "cancelled; no job was left running"
+    if listed:
+        jobs = ", ".join(f"{command} {jobid}" for command, jobid in pending)
+        return f"cancelled; still running on the server: {jobs} (check with the lines above)"
     lines = ["cancelled; still running on the server (check later):"]
     lines += [f"  %cloudstack queryAsyncJobResult jobid={jobid}    # {command}" for command, jobid in pending]
     return "\n".join(lines) if len(pending) > 1 else lines[0] + " " + lines[1].strip()

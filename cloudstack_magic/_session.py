@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._events import JobProgress, PageProgress
 from ._errors import CloudStackClientException, redact
 from ._kernel import SyncRunner
 from ._parse import Call
@@ -73,35 +72,6 @@ class Request:
     parallel: bool = False
     progress: str | None = None  # per-call override of Settings.progress
     title: str = field(default="cloudstack")
-
-
-class JobWatch:
-    """Forwards progress events and remembers every job that is still running server-side
-    (jobstatus 0 — also after waiting for it was cancelled), to name them on cancellation."""
-
-    def __init__(self, forward: Any) -> None:
-        self._forward = forward
-        self._jobs: dict[str, JobProgress] = {}
-
-    def __call__(self, event: PageProgress | JobProgress) -> None:
-        self._record(event)
-        self._forward(event)
-
-    def scope(self, label: str) -> Any:
-        inner = self._forward.scope(label) if hasattr(self._forward, "scope") else self._forward
-
-        def report(event: PageProgress | JobProgress) -> None:
-            self._record(event)
-            inner(event)
-
-        return report
-
-    def _record(self, event: PageProgress | JobProgress) -> None:
-        if isinstance(event, JobProgress):
-            self._jobs[event.jobid] = event
-
-    def running(self) -> list[tuple[str, str]]:
-        return [(e.command, e.jobid) for e in self._jobs.values() if e.jobstatus == 0]
 
 
 class CancelledByUser(Exception):
@@ -181,17 +151,18 @@ class MagicSession:
 
         mode = request.progress or settings.progress
         reporter = reporter_for(mode, request.title, on_cancel)
-        jobs = JobWatch(reporter)
         try:
             with reporter:
-                return await self.run_calls(request, settings, jobs)
+                return await self.run_calls(request, settings, reporter)
         except asyncio.CancelledError:
-            running = jobs.running()
+            # The reporter knows every job still running server-side (jobstatus 0), and its
+            # final view lists them with ready-to-run lines -- unless there is no view.
+            listed = _resolved(mode) != "none"
+            message = cancel_message(reporter.pending_jobs(), listed=listed)
             if clicked and task is not None and task.uncancel() == 0:
-                raise CancelledByUser(cancel_message(running)) from None
-            shown = set(reporter.pending_jobs()) if _resolved(mode) != "none" else set()
-            if any(job not in shown for job in running):  # the view did not list them: say it here
-                print(cancel_message(running))
+                raise CancelledByUser(message) from None
+            if not listed:
+                print(message)
             raise
 
     async def run_calls(self, request: Request, settings: Settings, progress: Any) -> Any:
