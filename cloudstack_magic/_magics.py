@@ -35,6 +35,7 @@ from ._help import USAGE
 from ._kernel import OrphanGuard, await_with_wakeups
 from ._options import DEFAULTS
 from ._parse import ParseError, Word, expand, parse_calls, split_options, strip_comments, tokenize
+from ._results import title_of
 from ._session import MagicSession, Request, Settings
 
 __all__ = ["CloudStackMagic"]
@@ -239,7 +240,7 @@ class CloudStackMagic(Magics):
         request = Request(
             calls=calls, regions=regions, raw=args.raw, wait=not args.no_wait, dry_run=args.dry_run,
             columns=columns, limit=args.limit, parallel=args.parallel, progress=args.progress,
-            title=" + ".join(call.command for call in calls),
+            title=title_of([call.command for call in calls]),
         )  # fmt: skip
         return output, request, args.background
 

@@ -17,7 +17,18 @@ if TYPE_CHECKING:
     from ._session import Request
     from ._spec import Api, Spec
 
-__all__ = ["DryRunView", "cancel_message", "checked", "combine", "explain", "limited_params", "one_line", "shaped"]
+__all__ = [
+    "DryRunView", "cancel_message", "checked", "combine", "explain", "limited_params", "one_line", "shaped",
+    "title_of",
+]
+
+
+def title_of(commands: list[str]) -> str:
+    """A cell's progress title: repeats counted (``deployVirtualMachine ×3``, ``a ×2 + b``)."""
+    counts: dict[str, int] = {}
+    for command in commands:
+        counts[command] = counts.get(command, 0) + 1
+    return " + ".join(name if n == 1 else f"{name} ×{n}" for name, n in counts.items())
 
 
 def usage_error(message: str) -> Exception:
