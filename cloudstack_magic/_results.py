@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DryRunView", "cancel_message", "checked", "combine", "explain", "limited_params", "one_line", "shaped",
-    "title_of",
+    "created_summary", "failure_report", "title_of",
 ]
 
 
@@ -167,3 +167,44 @@ def cancel_message(pending: list[tuple[str, str]], *, listed: bool = False) -> s
     lines = ["cancelled; still running on the server (check later):"]
     lines += [f"  %cloudstack queryAsyncJobResult jobid={jobid}    # {command}" for command, jobid in pending]
     return "\n".join(lines) if len(pending) > 1 else lines[0] + " " + lines[1].strip()
+
+
+def created_summary(raw: Any) -> str:
+    """What a successful call gave back, in a few words: ``virtualmachine <id> (name)``, rows, jobid."""
+    from collections.abc import Mapping
+
+    if not isinstance(raw, Mapping):
+        return "done"
+    if set(raw) == {"jobid"}:
+        return "submitted"
+    lists = [(key, value) for key, value in raw.items() if isinstance(value, list)]
+    if lists or set(raw) <= {"count"}:
+        return f"{raw.get('count', len(lists[0][1]) if lists else 0)} rows"
+    if "success" in raw:
+        return f"success={raw['success']}"
+    if len(raw) == 1:
+        ((kind, data),) = raw.items()
+        if isinstance(data, Mapping):
+            words = [kind, str(data.get("id", ""))]
+            if data.get("name"):
+                words.append(f"({data['name']})")
+            return " ".join(w for w in words if w)
+    return "done"
+
+
+def failure_report(outcomes: list[tuple[str, str, str]]) -> str:
+    """The one message of a multi-command cell where something failed: a line per command.
+
+    ``outcomes`` are ``(command, status, detail)`` with status ``succeeded``, ``failed`` or
+    ``not run``; a succeeded line keeps its job id and created resource so nothing the server did
+    is hidden (the output variable is left untouched, so this message is all the user gets).
+    """
+    failed = sum(1 for _, status, _ in outcomes if status == "failed")
+    skipped = sum(1 for _, status, _ in outcomes if status == "not run")
+    head = f"{failed} of {len(outcomes)} commands failed"
+    if skipped:
+        head += f", {skipped} not run"
+    lines = [head + ":"]
+    for number, (command, status, detail) in enumerate(outcomes, 1):
+        lines.append(f"  [{number}] {command} {status}" + (f": {detail}" if detail else ""))
+    return "\n".join(lines)

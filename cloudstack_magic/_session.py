@@ -29,7 +29,9 @@ from ._results import (
     cancel_message,
     checked,
     combine,
+    created_summary,
     explain,
+    failure_report,
     limited_params,
     one_line,
     shaped,
@@ -76,6 +78,49 @@ class Request:
 
 class CancelledByUser(Exception):
     """The progress widget's Cancel was clicked."""
+
+
+class CallsFailed(Exception):
+    """Some commands of a multi-command cell failed; the message has a line per command.
+
+    ``first`` is the first failure itself (shown instead when ``short_errors`` is off).
+    """
+
+    def __init__(self, message: str, first: BaseException) -> None:
+        super().__init__(message)
+        self.first = first
+
+
+@dataclass
+class _Outcome:
+    """What one call of a cell did: its job ids (from its progress events) and its result."""
+
+    command: str
+    jobids: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    error: BaseException | None = None
+    finished: bool = False
+
+    def track(self, progress: Any) -> Any:
+        """``progress`` that also notes this call's job ids (several calls share one reporter)."""
+
+        def tracking(event: Any) -> None:
+            jobid = getattr(event, "jobid", None)
+            if jobid and jobid not in self.jobids:
+                self.jobids.append(jobid)
+            if progress is not None:
+                progress(event)
+
+        return tracking
+
+    def line(self) -> tuple[str, str, str]:
+        if self.error is not None:
+            reason = one_line(self.error) if isinstance(self.error, CloudStackClientException) else str(self.error)
+            return self.command, "failed", " ".join(reason.split())
+        if not self.finished:
+            return self.command, "not run", ""
+        words = [f"job {', '.join(self.jobids)}"] if self.jobids else []
+        return self.command, "succeeded", ", ".join(words + self.created)
 
 
 class MagicSession:
@@ -127,6 +172,11 @@ class MagicSession:
             raise usage_error(one_line(exc)) from None
         except CancelledByUser as exc:
             raise usage_error(str(exc)) from None
+        except CallsFailed as exc:
+            if not settings.short_errors:
+                exc.first.add_note(str(exc))
+                raise exc.first from None
+            raise usage_error(str(exc)) from None
 
     async def execute_background(self, request: Request, settings: Settings, progress: Any) -> Any:
         """``--background`` work: the handle's reporter is ``progress``; errors as in :meth:`execute`."""
@@ -136,6 +186,11 @@ class MagicSession:
             if not settings.short_errors:
                 raise
             raise usage_error(one_line(exc)) from None
+        except CallsFailed as exc:
+            if not settings.short_errors:
+                exc.first.add_note(str(exc))
+                raise exc.first from None
+            raise usage_error(str(exc)) from None
 
     async def _run_with_progress(self, request: Request, settings: Settings) -> Any:
         from ._progress import reporter_for
@@ -166,30 +221,64 @@ class MagicSession:
             raise
 
     async def run_calls(self, request: Request, settings: Settings, progress: Any) -> Any:
-        """Every call of the request (in order, or at once with ``parallel``); one result or a list."""
-        if request.parallel and len(request.calls) > 1:
-            results = await _all(self._run_call(call, request, settings, progress) for call in request.calls)
-        else:
-            results = [await self._run_call(call, request, settings, progress) for call in request.calls]
-        return results[0] if len(results) == 1 else results
+        """Every call of the request (in order, or at once with ``parallel``); one result or a list.
 
-    async def _run_call(self, call: Call, request: Request, settings: Settings, progress: Any) -> Any:
-        api, call = checked(call)
+        With several calls, a failure does not hide what the others did: parallel calls all run
+        to the end, sequential ones stop at the failure, and :class:`CallsFailed` then reports
+        each call (succeeded with its job id and resource, failed with the reason, or not run).
+        """
+        checked_calls = [checked(call) for call in request.calls]  # refuse a bad cell before sending
+        if len(checked_calls) == 1:
+            api, call = checked_calls[0]
+            return await self._run_call(call, api, request, settings, progress, _Outcome(call.command))
+        outcomes = [_Outcome(call.command) for _, call in checked_calls]
+
+        async def attempt(index: int) -> Any:
+            (api, call), outcome = checked_calls[index], outcomes[index]
+            try:
+                return await self._run_call(call, api, request, settings, progress, outcome)
+            except Exception as exc:  # noqa: BLE001 -- reported per call below; cancellation passes
+                outcome.error = exc
+                return None
+
+        if request.parallel:
+            results = await _all(attempt(index) for index in range(len(outcomes)))
+        else:
+            results = []
+            for index in range(len(outcomes)):
+                results.append(await attempt(index))
+                if outcomes[index].error is not None:
+                    break
+        failures = [outcome.error for outcome in outcomes if outcome.error is not None]
+        if failures:
+            raise CallsFailed(failure_report([outcome.line() for outcome in outcomes]), failures[0])
+        return results
+
+    async def _run_call(
+        self, call: Call, api: Api | None, request: Request, settings: Settings, progress: Any, outcome: _Outcome,
+    ) -> Any:  # fmt: skip
         params, fetch_all = limited_params(call, api, request.limit)
         regions = list(request.regions)
         if len(regions) == 1:
-            return await self._one_region(call, api, params, fetch_all, regions[0], request, settings, progress)
+            result = await self._one_region(
+                call, api, params, fetch_all, regions[0], request, settings, outcome.track(progress), outcome=outcome
+            )
+            outcome.finished = True
+            return result
         named = [region or "" for region in regions]
         scoped = [getattr(progress, "scope", lambda _: progress)(name) for name in named]
         results = await _all(
-            self._one_region(call, api, params, fetch_all, region, request, settings, scope, tag=True)
+            self._one_region(call, api, params, fetch_all, region, request, settings, outcome.track(scope), tag=True,
+                             outcome=outcome)
             for region, scope in zip(regions, scoped, strict=True)
         )
+        outcome.finished = True
         return combine(dict(zip(named, results, strict=True)), request)
 
     async def _one_region(
         self, call: Call, api: Api | None, params: dict[str, Any], fetch_all: bool | None,
         region: str | None, request: Request, settings: Settings, progress: Any, *, tag: bool = False,
+        outcome: _Outcome | None = None,
     ) -> Any:  # fmt: skip
         client = await self.client_for(region or settings.region, settings)
         started = time.monotonic()
@@ -203,6 +292,9 @@ class MagicSession:
                 exc.message = f"region {region}: {exc.message}"
                 exc.args = (exc.message,)
             raise
+        if outcome is not None:
+            summary = created_summary(raw)
+            outcome.created.append(f"region {region}: {summary}" if tag else summary)
         if request.raw:
             return raw
         from ._frames import present
