@@ -98,41 +98,66 @@ def status_line(snapshot: Snapshot) -> str:
     return f"{snapshot.title}: {snapshot.units_done} of {snapshot.units_total} done · {elapsed}"
 
 
-def _listing_summary(listing: Listing) -> str:
+def _listing_summary(listing: Listing, title: str = "") -> str:
     ev = listing.event
     name = display_name(listing.label, ev.command)
     pages = _plural(ev.pages_done, "page")
     if not ev.done and ev.pages_total is not None:
         pages = f"{ev.pages_done:,} of {ev.pages_total:,} pages"
-    return f"{name}: {_plural(ev.rows_done, 'row')}, {pages}"
+    counts = f"{_plural(ev.rows_done, 'row')}, {pages}"
+    return counts if name == title else f"{name}: {counts}"
 
 
-def _jobs_summary(jobs: tuple[Job, ...], outcome: str) -> str:
-    if len(jobs) == 1:
-        ev = jobs[0].event
-        return f"{display_name(jobs[0].label, ev.command)}: job {ev.jobid} {job_status(jobs[0], outcome)}"
+def _jobs_head(jobs: tuple[Job, ...]) -> tuple[str, str | None]:
+    """("deployVirtualMachine ×3", name) when all jobs share one name, else ("3 jobs", None)."""
     names = {display_name(job.label, job.event.command) for job in jobs}
-    head = f"{names.pop()} ×{len(jobs)}" if len(names) == 1 else f"{len(jobs)} jobs"
+    name = names.pop() if len(names) == 1 else None
+    if len(jobs) == 1:
+        return name or "", name
+    return (f"{name} ×{len(jobs)}" if name else f"{len(jobs)} jobs"), name
+
+
+def _jobs_summary(jobs: tuple[Job, ...], outcome: str, title: str = "") -> str:
+    """The jobs' part of a summary; the command name is left out when the title already says it."""
+    head, name = _jobs_head(jobs)
+    prefix = "" if name is not None and name == title else f"{head}: "
+    where = " on the server" if outcome in ("failed", "cancelled") else ""
+    if len(jobs) == 1:
+        return f"{prefix}job {jobs[0].event.jobid} {job_status(jobs[0], outcome)}{where}"
     counts = Counter(job_status(job, outcome) for job in jobs)
-    return f"{head}: " + ", ".join(f"{counts[word]} {word}" for word in _STATUS_ORDER if counts[word])
+    if prefix == "" and len(counts) == 1:  # "3 jobs still running on the server"
+        return f"{len(jobs)} jobs {next(iter(counts))}{where}"
+    words = ", ".join(f"{counts[word]} {word}" for word in _STATUS_ORDER if counts[word])
+    return f"{prefix}{words}{where if counts['still running'] else ''}"
 
 
 def summary_text(snapshot: Snapshot) -> str:
-    """One static line saying what happened (or is happening) and how long it took."""
-    parts = [_listing_summary(listing) for listing in snapshot.listings]
-    if snapshot.jobs:
-        parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome))
-    body = "; ".join(parts)
+    """One static line saying what happened (or is happening) and how long it took.
+
+    When the work ended early the title leads ("deployVirtualMachine: cancelled after 2.88 s")
+    and the parts after it do not repeat a command name the title already gives.
+    """
     elapsed = format_seconds(snapshot.elapsed)
-    tail = f" — {body}" if body else ""
     if snapshot.outcome == "done":
-        return f"{body or snapshot.title + ': done'} in {elapsed}"
+        parts = [_listing_summary(listing) for listing in snapshot.listings]
+        if snapshot.jobs:
+            parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome))
+        return f"{'; '.join(parts) or snapshot.title + ': done'} in {elapsed}"
+    title = snapshot.title
+    parts = [_listing_summary(listing, title) for listing in snapshot.listings]
+    if snapshot.jobs:
+        head, name = _jobs_head(snapshot.jobs)
+        if not snapshot.listings and name is not None and name == title and len(snapshot.jobs) > 1:
+            title = head  # "deployVirtualMachine ×3: cancelled after …"
+        parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome, name if title == head else title))
+    body = "; ".join(parts)
+    tail = f" — {body}" if body else ""
     if snapshot.outcome == "failed":
         reason = f" ({snapshot.error})" if snapshot.error else ""
-        return f"{snapshot.title}: failed after {elapsed}{reason}{tail}"
+        return f"{title}: failed after {elapsed}{reason}{tail}"
     if snapshot.outcome == "cancelled":
-        return f"{snapshot.title}: cancelled after {elapsed}{tail}"
-    return f"{snapshot.title}: running, {elapsed} so far{tail}"
+        return f"{title}: cancelled after {elapsed}{tail}"
+    return f"{title}: running, {elapsed} so far{tail}"
 
 
 def pending_hint(snapshot: Snapshot) -> str:

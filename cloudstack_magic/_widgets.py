@@ -220,7 +220,7 @@ class WidgetView:
         self.box.status_text = status_line(snapshot)
 
     def close(self, snapshot: Snapshot, final: str, display_if_hidden: bool) -> None:
-        bundle = {"text/plain": final}
+        bundle = summary_bundle(final)
         if self._handles:
             for handle in self._handles:
                 if handle is not None:
@@ -251,6 +251,19 @@ class WidgetView:
             for part in (getattr(widget, "layout", None), getattr(widget, "style", None), widget):
                 if isinstance(part, self._widgets.Widget):
                     part.close()
+
+
+#: JupyterLab's output ``<pre>`` breaks anywhere (``word-break: break-all``), which cuts words
+#: and job ids mid-way; the summary wraps at spaces instead, and keeps the hint's line breaks.
+_SUMMARY_STYLE = "white-space: pre-wrap; overflow-wrap: normal; word-break: normal; margin: 0"
+
+
+def summary_bundle(final: str) -> dict[str, str]:
+    """The static summary as text and as a ``<pre>`` that wraps only at word boundaries."""
+    return {
+        "text/plain": final,
+        "text/html": f'<pre style="{_SUMMARY_STYLE}">{_escape(final)}</pre>',
+    }
 
 
 def _escape(text: str) -> str:

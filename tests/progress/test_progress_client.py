@@ -47,7 +47,7 @@ async def test_cancelling_a_job_wait_leaves_it_named_as_still_running(fresh_simu
     assert command == "stopVirtualMachine"
     assert reporter.outcome == "cancelled"
     assert reporter.summary.startswith(f"stop: cancelled after 0.")
-    assert reporter.summary.endswith(f"stopVirtualMachine: job {jobid} still running")
+    assert reporter.summary.endswith(f"stopVirtualMachine: job {jobid} still running on the server")
     assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in reporter.pending_hint()
     polls = sim.stats()["commands"].get("queryAsyncJobResult", 0)
     await asyncio.sleep(1.0)

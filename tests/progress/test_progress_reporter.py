@@ -105,7 +105,7 @@ def test_cancelled_wait_shows_hint_even_if_never_shown(view, clock, ev):
     assert reporter.outcome == "cancelled"
     (name, (snapshot, final, display_if_hidden)), = view.calls
     assert name == "close" and display_if_hidden is True
-    assert final.splitlines()[0] == "listVirtualMachines: cancelled after 0.00 s — deployVirtualMachine: job j-7 still running"
+    assert final.splitlines()[0] == "listVirtualMachines: cancelled after 0.00 s — deployVirtualMachine: job j-7 still running on the server"
     assert "%cloudstack queryAsyncJobResult jobid=j-7" in final
     assert reporter.pending_hint() in final
 
@@ -262,7 +262,7 @@ def test_text_mode_prints_the_hint_when_cancelled_early(clock, ev):
             reporter(ev.job("j-3"))
             raise asyncio.CancelledError
     assert stream.getvalue().splitlines() == [
-        "deploy: cancelled after 0.00 s — deployVirtualMachine: job j-3 still running",
+        "deploy: cancelled after 0.00 s — deployVirtualMachine: job j-3 still running on the server",
         "Still running server-side; check with:",
         "  %cloudstack queryAsyncJobResult jobid=j-3  # deployVirtualMachine",
     ]
@@ -278,7 +278,7 @@ def test_a_cancelled_wait_as_the_client_reports_it_is_still_running(view, clock)
         reporter(JobProgress("stopVirtualMachine", "j-1", "cancelled", 0, None, 0.4, 2, True))
         raise JobWaitCancelled("j-1", "stopVirtualMachine")
     assert reporter.pending_jobs() == [("stopVirtualMachine", "j-1")]
-    assert reporter.summary.endswith("stopVirtualMachine: job j-1 still running")
+    assert reporter.summary.endswith("stopVirtualMachine: job j-1 still running on the server")
 
 
 def test_a_job_cancelled_on_the_server_is_not_running(view, clock):

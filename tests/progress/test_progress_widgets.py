@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from cloudstack_magic._progress import ProgressReporter
-from cloudstack_magic._widgets import INTERRUPT_HINT, WidgetView, comm_messages_during_await
+from cloudstack_magic._widgets import INTERRUPT_HINT, WidgetView, comm_messages_during_await, summary_bundle
 
 
 def widget_reporter(clock, fake_display, on_cancel=None, cancel_button=True, **kw):
@@ -105,7 +105,8 @@ def test_end_replaces_every_display_with_the_summary_and_closes_widgets(clock, f
     kinds = [entry[0] for entry in fake_display.log]
     assert kinds == ["display", "update"]
     assert fake_display.log[1][1:] == (
-        {"text/plain": "listVirtualMachines: 3 rows, 1 page in 0.84 s"}, {"raw": True})
+        summary_bundle("listVirtualMachines: 3 rows, 1 page in 0.84 s"), {"raw": True})
+    assert fake_display.log[1][1]["text/plain"] == "listVirtualMachines: 3 rows, 1 page in 0.84 s"
     row = view.listing_rows[("", "listVirtualMachines")]
     assert all(w.comm is None for w in (view.box, view.header, view.cancel_button, row.bar, row.text))
 
@@ -125,6 +126,7 @@ def test_cancel_before_reveal_still_displays_the_hint(clock, fake_display, ev):
     (kind, bundle, kwargs), = fake_display.log
     assert kind == "display" and kwargs == {"raw": True}
     assert "%cloudstack queryAsyncJobResult jobid=j-1" in bundle["text/plain"]
+    assert "%cloudstack queryAsyncJobResult jobid=j-1" in bundle["text/html"]
 
 
 def test_failure_turns_unfinished_bars_red_and_stops_job_animation(clock, fake_display, ev):
@@ -195,3 +197,15 @@ def test_many_jobs_draw_at_most_max_rows_and_count_the_rest(clock, fake_display,
         assert view.more.value == "+ 7 more" and view.box.children[-1] is view.more
         assert len(view.box.children) == 1 + MAX_ROWS + 1
         assert view.overall.value.startswith(f"1 of {MAX_ROWS + 7} done")
+
+
+def test_summary_html_wraps_at_word_boundaries_and_keeps_the_hint_lines():
+    final = "deployVirtualMachine: cancelled after 2.88 s — job <a&b> still running on the server\n" \
+            "  %cloudstack queryAsyncJobResult jobid=a  # deployVirtualMachine"
+    html = summary_bundle(final)["text/html"]
+    assert html.startswith("<pre style=") and html.endswith("</pre>")
+    style = html.split('"')[1]
+    assert "white-space: pre-wrap" in style and "word-break: normal" in style
+    assert "overflow-wrap: normal" in style and "break-all" not in style
+    assert "job &lt;a&amp;b&gt; still running" in html
+    assert "\n  %cloudstack queryAsyncJobResult jobid=a  # deployVirtualMachine" in html

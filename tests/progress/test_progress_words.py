@@ -47,7 +47,7 @@ def test_summary_of_many_jobs_counts_each_outcome(ev):
             Job("", ev.job("c", "failed", done=True)), Job("", ev.job("d"))]
     text = summary_text(snap(jobs=jobs, outcome="cancelled", elapsed=3.0, title="deploy"))
     assert text == ("deploy: cancelled after 3.00 s — deployVirtualMachine ×4: "
-                    "2 succeeded, 1 failed, 1 still running")
+                    "2 succeeded, 1 failed, 1 still running on the server")
 
 
 def test_summary_of_one_job(ev):
@@ -111,3 +111,32 @@ def test_pending_hint_lists_ready_to_run_commands_for_running_jobs_only(ev):
 
 def test_pending_hint_is_empty_without_running_jobs(ev):
     assert pending_hint(snap(jobs=[Job("", ev.job("a", "failed", done=True))])) == ""
+
+
+UUID = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+
+
+def test_cancelled_summary_of_one_job_names_the_command_once(ev):
+    job = Job("", ev.job(UUID, done=True))
+    text = summary_text(snap(jobs=[job], outcome="cancelled", elapsed=2.88, title="deployVirtualMachine"))
+    assert text == f"deployVirtualMachine: cancelled after 2.88 s — job {UUID} still running on the server"
+    assert text.count("deployVirtualMachine") == 1
+
+
+def test_cancelled_summary_of_several_jobs_of_one_command_counts_them_in_the_title(ev):
+    jobs = [Job("", ev.job(f"j-{n}", done=True)) for n in range(3)]
+    text = summary_text(snap(jobs=jobs, outcome="cancelled", elapsed=2.9, title="deployVirtualMachine"))
+    assert text == "deployVirtualMachine ×3: cancelled after 2.90 s — 3 jobs still running on the server"
+
+
+def test_cancelled_summary_with_mixed_outcomes_names_the_command_once(ev):
+    jobs = [Job("", ev.job("a", "succeeded", done=True)), Job("", ev.job("b", done=True))]
+    text = summary_text(snap(jobs=jobs, outcome="cancelled", elapsed=1, title="deployVirtualMachine"))
+    assert text == ("deployVirtualMachine ×2: cancelled after 1.00 s — "
+                    "1 succeeded, 1 still running on the server")
+
+
+def test_failed_listing_summary_does_not_repeat_the_title(ev):
+    partial = Listing("", ev.page(pages=3, of=25, rows=1500))
+    text = summary_text(snap([partial], outcome="failed", error="ServerError", title="listVirtualMachines"))
+    assert text == "listVirtualMachines: failed after 0.84 s (ServerError) — 1,500 rows, 3 of 25 pages"
