@@ -142,7 +142,17 @@ def explain(exc: CloudStackClientException, call: Call, api: Api | None) -> None
     """Add the hint the server's words lack: a close command name, the job id."""
     from ._spec import packaged_spec
 
-    if api is None and isinstance(exc, APIError):
+    if api is None and isinstance(exc, APIError) and getattr(exc, "status", None) == 401:
+        # A command the packaged spec lacks and a 401: most likely a typo (the server answers
+        # an unknown command as a signature failure), so lead with that, credentials last.
+        spec = packaged_spec()
+        close = spec.suggest(call.command)
+        guess = f" — did you mean {' or '.join(close[:3])}?" if close else ""
+        exc.message = (
+            f"{call.command}: no such API in CloudStack {spec.version} and the server refused it (401)"
+            f"{guess} (if the command is right, check the key, secret and clock)"
+        )
+    elif api is None and isinstance(exc, APIError):
         close = packaged_spec().suggest(call.command)
         if close and "did you mean" not in exc.message:
             exc.message = f"{exc.message} (did you mean {' or '.join(close[:3])}?)"

@@ -145,3 +145,10 @@ def test_help_for_unknown_api(ip: Any) -> None:
 def test_limit_on_a_single_resource_is_refused(ip: Any, simulator: Any) -> None:
     vm = next(iter(simulator.runtime.cloud.vms))["id"]
     assert "list results only" in usage_error(ip, f"%cloudstack --columns id rebootVirtualMachine id={vm}")
+
+
+def test_unknown_command_refused_with_401_leads_with_the_typo(ip: Any) -> None:
+    message = usage_error(ip, "%cloudstack listVirtualMachine")
+    assert message.startswith("listVirtualMachine: no such API in CloudStack 4.18 and the server refused it (401)")
+    assert message.index("did you mean listVirtualMachines") < message.index("check the key, secret and clock")
+    assert "unable to verify user credentials" not in message
