@@ -147,9 +147,9 @@ def summary_text(snapshot: Snapshot) -> str:
     parts = [_listing_summary(listing, title) for listing in snapshot.listings]
     if snapshot.jobs:
         head, name = _jobs_head(snapshot.jobs)
-        if not snapshot.listings and name is not None and name == title and len(snapshot.jobs) > 1:
+        if not snapshot.listings and name == title and len(snapshot.jobs) > 1:
             title = head  # "deployVirtualMachine ×3: cancelled after …"
-        parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome, name if title == head else title))
+        parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome, snapshot.title))
     body = "; ".join(parts)
     tail = f" — {body}" if body else ""
     if snapshot.outcome == "failed":
