@@ -19,8 +19,63 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DryRunView", "cancel_message", "checked", "combine", "explain", "limited_params", "one_line", "shaped",
-    "created_summary", "failure_report", "title_of",
+    "Results", "created_summary", "failure_report", "title_of",
 ]
+
+
+class Results(list):  # type: ignore[type-arg]
+    """The results of a multi-command cell: a plain list (index, len, iterate, unpack) that
+    displays each item's own view — a table, a resource — under a numbered heading."""
+
+    def __init__(self, items: list[Any], commands: list[str]) -> None:
+        super().__init__(items)
+        self.commands = list(commands)
+
+    def _headings(self) -> list[str]:
+        return [f"[{n}] {self.commands[n - 1] if n <= len(self.commands) else ''}".rstrip()
+                for n in range(1, len(self) + 1)]
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        if cycle:
+            p.text("[...]")
+            return
+        for index, (heading, item) in enumerate(zip(self._headings(), self, strict=True)):
+            if index:
+                p.break_()
+                p.break_()
+            p.text(heading)
+            p.break_()
+            p.pretty(item)  # the shell's own printers: a frame keeps its display limit
+
+    def _repr_html_(self) -> str:
+        import html
+
+        parts = []
+        for heading, item in zip(self._headings(), self, strict=True):
+            parts.append(f"<h4>{html.escape(heading)}</h4>")
+            parts.append(_html_of(item))
+        return "\n".join(parts)
+
+
+def _html_of(item: Any) -> str:
+    """``item`` as the shell would show it in HTML (its registered formatters), else escaped text."""
+    import html
+
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            rich = shell.display_formatter.formatters.get("text/html")
+            body = rich(item) if rich is not None else None
+            if body:
+                return str(body)
+        body = item._repr_html_() if hasattr(item, "_repr_html_") else None
+        if body:
+            return str(body)
+    except Exception:  # noqa: BLE001 -- a display must not fail; fall back to text
+        pass
+    return f"<pre>{html.escape(str(item))}</pre>"
 
 
 def title_of(commands: list[str]) -> str:

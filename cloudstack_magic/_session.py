@@ -26,6 +26,7 @@ from ._kernel import SyncRunner
 from ._parse import Call
 from ._results import (
     DryRunView,
+    Results,
     cancel_message,
     checked,
     combine,
@@ -252,7 +253,7 @@ class MagicSession:
         failures = [outcome.error for outcome in outcomes if outcome.error is not None]
         if failures:
             raise CallsFailed(failure_report([outcome.line() for outcome in outcomes]), failures[0])
-        return results
+        return Results(results, [call.command for _, call in checked_calls])
 
     async def _run_call(
         self, call: Call, api: Api | None, request: Request, settings: Settings, progress: Any, outcome: _Outcome,

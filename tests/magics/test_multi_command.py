@@ -83,3 +83,15 @@ def test_sequential_failure_says_what_ran_and_what_did_not(ip: Any, small: Any) 
     assert "[2] deployVirtualMachine failed" in lines[2] and "already exists" in lines[2]
     assert lines[3].strip() == "[3] listZones not run"
     assert "listZones" not in small.stats()["commands"]
+
+
+def test_several_results_show_each_view_under_a_numbered_heading(ip: Any) -> None:
+    result = ip.run_cell("%%cloudstack --parallel\nlistZones\nlistHosts\n").result
+    zones, hosts = result  # still a list: unpacking, len and indexing work
+    assert isinstance(result, list) and len(result) == 2 and result[0] is zones
+    data, _ = ip.display_formatter.format(result)
+    text, page = data["text/plain"], data["text/html"]
+    assert text.startswith("[1] listZones") and "\n[2] listHosts" in text
+    assert "[virtualmachine" not in text and "<" not in text.splitlines()[1]
+    assert "<h4>[1] listZones</h4>" in page and "<h4>[2] listHosts</h4>" in page
+    assert page.count("<table") >= 2  # each frame as its own HTML table
