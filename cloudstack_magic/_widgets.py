@@ -78,6 +78,13 @@ def _width(em: int) -> dict[str, str]:
     return {"width": f"{em}em"}
 
 
+#: A job id is a 36-character UUID: monospace, 37ch wide (``ch`` is one character of the
+#: label's own font) and never shrunk, so its last character is not clipped where the status
+#: starts; on a narrow output the bar gives up its room instead.
+_JOBID_LAYOUT = {"width": "37ch", "min_width": "37ch", "flex": "0 0 auto"}
+_JOBID_STYLE = {"font_family": "var(--jp-code-font-family, monospace)"}
+
+
 class _ListingRow:
     def __init__(self, widgets: Any) -> None:
         self.name = widgets.Label(layout=_width(14))
@@ -101,7 +108,7 @@ class _ListingRow:
 class _JobRow:
     def __init__(self, widgets: Any) -> None:
         self.name = widgets.Label(layout=_width(14))
-        self.jobid = widgets.Label(layout=_width(21))
+        self.jobid = widgets.Label(layout=_JOBID_LAYOUT, style=_JOBID_STYLE)
         self.status = widgets.Label(layout=_width(8))
         self.elapsed = widgets.Label(layout=_width(6))
         self.procstatus = widgets.Label(layout=_width(9))

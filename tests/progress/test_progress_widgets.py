@@ -209,3 +209,19 @@ def test_summary_html_wraps_at_word_boundaries_and_keeps_the_hint_lines():
     assert "overflow-wrap: normal" in style and "break-all" not in style
     assert "job &lt;a&amp;b&gt; still running" in html
     assert "\n  %cloudstack queryAsyncJobResult jobid=a  # deployVirtualMachine" in html
+
+
+def test_job_id_field_fits_a_whole_uuid_and_does_not_shrink(clock, fake_display, ev):
+    uuid = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+    reporter, view = widget_reporter(clock, fake_display, reveal_after=0)
+    with reporter:
+        reporter(ev.job(uuid))
+        clock.advance(1)
+        reporter._safe_refresh(clock())
+        row = view.job_rows[("", uuid)]
+        assert row.jobid.value == uuid
+        assert "monospace" in row.jobid.style.font_family
+        width = row.jobid.layout.width
+        assert width.endswith("ch") and float(width[:-2]) >= len(uuid) + 1
+        assert row.jobid.layout.min_width == width and row.jobid.layout.flex == "0 0 auto"
+        reporter(ev.job(uuid, "succeeded", done=True))
