@@ -269,8 +269,17 @@ def summary_bundle(final: str) -> dict[str, str]:
     """The static summary as text and as a ``<pre>`` that wraps only at word boundaries."""
     return {
         "text/plain": final,
-        "text/html": f'<pre style="{_SUMMARY_STYLE}">{_escape(final)}</pre>',
+        "text/html": f'<pre style="{_SUMMARY_STYLE}">{_keep_ids_whole(_escape(final))}</pre>',
     }
+
+
+def _keep_ids_whole(text: str) -> str:
+    """Browsers may break lines at a UUID's hyphens; a nowrap span keeps each id on one line
+    (and copies as the same characters)."""
+    return _UUID.sub(r'<span style="white-space: nowrap">\g<0></span>', text)
+
+
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
 
 def _escape(text: str) -> str:

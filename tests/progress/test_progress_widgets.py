@@ -225,3 +225,9 @@ def test_job_id_field_fits_a_whole_uuid_and_does_not_shrink(clock, fake_display,
         assert width.endswith("ch") and float(width[:-2]) >= len(uuid) + 1
         assert row.jobid.layout.min_width == width and row.jobid.layout.flex == "0 0 auto"
         reporter(ev.job(uuid, "succeeded", done=True))
+
+
+def test_summary_html_keeps_a_job_uuid_on_one_line():
+    uuid = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+    html = summary_bundle(f"x: cancelled after 1.00 s — job {uuid} still running on the server")["text/html"]
+    assert f'<span style="white-space: nowrap">{uuid}</span> still running' in html
