@@ -176,15 +176,37 @@ class TableView(View):
         return "\n".join(lines)
 
     def html(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in self.columns)
+        last = len(self.columns) - 1
+        head = "".join(
+            f"<th style='{_LONG_CELL if i == last else _SHORT_CELL}'>{html.escape(c)}</th>"
+            for i, c in enumerate(self.columns)
+        )
         body = "".join(
-            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in row) + "</tr>"
+            "<tr>" + "".join(
+                f"<td style='{_LONG_CELL if i == last else _SHORT_CELL}'>{html.escape(c)}</td>"
+                for i, c in enumerate(row)
+            ) + "</tr>"
             for row in self.rows
         )
         intro = "".join(f"<p>{html.escape(line)}</p>" for line in self.intro if line)
-        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if self.rows else ""
+        table = (
+            f"<table style='{_FITTED_TABLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            if self.rows else ""
+        )
         footer = f"<p><i>{_inline_code(self.footer)}</i></p>" if self.footer else ""
         return f"<div><b>{html.escape(self.title)}</b>{intro}{table}{footer}</div>"
+
+
+#: Help tables fit the output area instead of scrolling sideways: the table takes the full
+#: width, names and types stay on one line, and the last (description) column wraps between
+#: words. Set on every cell because JupyterLab's rendered-HTML table CSS (right-aligned,
+#: fixed layout, unwrapped) would otherwise win.
+_FITTED_TABLE = "width: 100%; max-width: 100%; table-layout: auto; margin: 0; border-collapse: collapse"
+_SHORT_CELL = "text-align: left; vertical-align: top; white-space: nowrap"
+_LONG_CELL = (
+    "text-align: left; vertical-align: top; white-space: normal; word-break: normal; "
+    "overflow-wrap: anywhere; width: 100%"
+)
 
 
 def _inline_code(text: str) -> str:

@@ -30,8 +30,31 @@ def test_command_help_for_a_sync_list_api(spec):
 
 def test_command_help_renders_html(spec):
     html = command_help(spec["listZones"])._repr_html_()
-    assert "<table>" in html and "<th style='text-align:left'>parameter</th>" in html
+    assert "<table " in html and ">parameter</th>" in html
     assert "Lists zones" in html
+
+
+def _styles(html, tag):
+    """The inline style of every ``tag`` element, in document order."""
+    import re
+
+    return re.findall(rf"<{tag} style='([^']*)'>", html)
+
+
+def test_help_and_api_tables_fit_the_output_width_and_wrap_descriptions_only(spec):
+    for view in (command_help(spec["deployVirtualMachine"]), api_listing(spec, "VirtualMachine")):
+        html = view._repr_html_()
+        (table,) = _styles(html, "table")
+        assert "width: 100%" in table and "table-layout: auto" in table
+        width = len(view.columns)
+        cells = _styles(html, "th") + _styles(html, "td")
+        assert len(cells) == width * (len(view.rows) + 1)
+        for i, style in enumerate(cells):
+            assert "text-align: left" in style
+            if i % width == width - 1:  # the description column wraps between words
+                assert "white-space: normal" in style and "word-break: normal" in style
+            else:  # names, types and flags stay on one line
+                assert "white-space: nowrap" in style
 
 
 def test_api_listing_filters_by_word_with_async_flag(spec):
