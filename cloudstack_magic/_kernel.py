@@ -45,6 +45,7 @@ __all__ = [
     "OrphanGuard",
     "SyncRunner",
     "await_with_wakeups",
+    "interrupted_by_kernel",
     "rewrite_cell",
 ]
 
@@ -243,6 +244,34 @@ async def await_with_wakeups(
         return await task
     finally:
         ticker.cancel()
+
+
+def interrupted_by_kernel() -> bool:
+    """True when ipykernel's *Interrupt kernel* is what cancelled the cell now running.
+
+    ipykernel runs an async cell as one task and, while it runs, installs a SIGINT handler
+    (``handle_sigint`` in ``_cancel_on_sigint``) whose future gets a result on interrupt and
+    then cancels the cell's task. Any other cancellation — a user's ``asyncio.timeout``,
+    terminal IPython's Ctrl-C, unload — leaves that future pending (or the handler absent).
+    """
+    import signal
+
+    try:
+        handler = signal.getsignal(signal.SIGINT)
+    except (ValueError, OSError):
+        return False
+    if not str(getattr(handler, "__module__", "")).startswith("ipykernel") or getattr(
+        handler, "__name__", ""
+    ) != "handle_sigint":
+        return False
+    for cell in getattr(handler, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(value, asyncio.Future) and value.done() and not value.cancelled():
+            return True
+    return False
 
 
 class OrphanGuard:

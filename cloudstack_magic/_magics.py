@@ -15,6 +15,7 @@ awaited path the caller is the cell (or the user's ``async def``), never this mo
 
 from __future__ import annotations
 
+import asyncio
 import keyword
 import sys
 from collections.abc import Callable, Mapping
@@ -32,7 +33,7 @@ from IPython.core import magic_arguments as _arguments
 from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from ._help import USAGE
-from ._kernel import OrphanGuard, await_with_wakeups
+from ._kernel import OrphanGuard, await_with_wakeups, interrupted_by_kernel
 from ._options import DEFAULTS
 from ._parse import ParseError, Word, expand, parse_calls, split_options, strip_comments, tokenize
 from ._results import title_of
@@ -182,10 +183,19 @@ class CloudStackMagic(Magics):
         output, request, background = plan
         settings = self.settings()
         if background:
-            import asyncio
-
             return self._store(output, self._start_background(request, settings, loop=asyncio.get_running_loop()))
-        result = await await_with_wakeups(self.session.execute(request, settings), guard=self.guard)
+        self.session.last_cancel = None
+        try:
+            result = await await_with_wakeups(self.session.execute(request, settings), guard=self.guard)
+        except asyncio.CancelledError:
+            # Interrupt kernel: end the cell with one line naming the jobs (the progress view or
+            # stdout already has their ready-to-run lines) instead of a traceback of internals.
+            # Only that cancellation; anything else (a user's timeout, unload) stays one.
+            task = asyncio.current_task()
+            if getattr(self.shell, "kernel", None) is None or task is None or not interrupted_by_kernel():
+                raise
+            task.uncancel()
+            raise InterruptedCall(self.session.last_cancel or "cancelled") from None
         return self._store(output, result)
 
     def _store(self, output: str | None, result: Any) -> Any:
@@ -303,6 +313,18 @@ class CloudStackMagic(Magics):
             return start()
 
         return self.session.runner.run_in_thread(on_thread_loop())
+
+
+class InterruptedCall(UsageError):
+    """*Interrupt kernel* stopped a call: a UsageError shown as its one line, with no frames.
+
+    Not plain ``UsageError``: IPython prints that to stderr without an error output, and an
+    interrupted cell must still end as an error in the notebook (ipykernel publishes what
+    ``_render_traceback_`` returns instead of a traceback).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"UsageError: {self}"]
 
 
 class _Text(str):

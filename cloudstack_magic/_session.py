@@ -9,7 +9,8 @@ each get their own, and all of them are closed on unload.
 Errors: every :class:`CloudStackClientException` becomes a one-line ``UsageError`` (the exact
 type; its subclasses lose IPython's short display) unless ``short_errors`` is off. Cancellation
 by the progress widget's *Cancel* becomes a one-line error naming the jobs left running; an
-interrupt stays a cancellation (the cell must stop), after the jobs are reported.
+interrupt stays a cancellation here, after the jobs are reported (``last_cancel`` keeps the one
+line, which the awaited magic in a Jupyter kernel raises instead of the cancellation's traceback).
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ class MagicSession:
     def __init__(self, runner: SyncRunner | None = None) -> None:
         self.runner = runner or SyncRunner()
         self._clients: dict[tuple[str | None, asyncio.AbstractEventLoop], tuple[tuple[Any, ...], Any]] = {}
+        #: The one-line cancel message of the last interrupted request (the jobs it left running).
+        self.last_cancel: str | None = None
 
     # -- clients --------------------------------------------------------------------------------
     async def client_for(self, region: str | None, settings: Settings) -> Any:
@@ -219,6 +222,8 @@ class MagicSession:
                 raise CancelledByUser(message) from None
             if not listed:
                 print(message)
+            # one line for an awaited caller that ends the cell with an error instead
+            self.last_cancel = cancel_message(reporter.pending_jobs(), listed=True)
             raise
 
     async def run_calls(self, request: Request, settings: Settings, progress: Any) -> Any:

@@ -116,7 +116,7 @@ def test_interrupt_during_a_long_job_ends_the_cell_and_names_the_job(
             km.interrupt_kernel()
 
     # keep IOPub busy so `act` gets called: the progress view draws while the job runs
-    cell = execute(kc, f"job = %cloudstack -r slow --progress text stopVirtualMachine id={vm}",
+    cell = execute(kc, f"job = %cloudstack -r slow --progress text stopVirtualMachine id={vm}\nran_on = True",
                    act=interrupt_once_polling, timeout=25)
     if not interrupted:  # no message arrived after 1.5 s: interrupt now
         time.sleep(max(0.0, 1.5 - cell.duration))
@@ -126,9 +126,14 @@ def test_interrupt_during_a_long_job_ends_the_cell_and_names_the_job(
     assert len(jobids) == 1
     (jobid,) = jobids
     assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in cell.text()  # a ready-to-run line
-    assert cell.errors()  # the cell stopped (KeyboardInterrupt / CancelledError), no result stored
-    after = execute(kc, "print('job' in globals())")
-    assert after.stdout().strip() == "False"
+    # the cell stopped with one line naming the job, no traceback of library internals
+    (error,) = [m["content"] for _, m in cell.of_type("error")]
+    assert error["traceback"] == [f"UsageError: {error['evalue']}"]
+    assert error["evalue"].startswith("cancelled; still running on the server") and jobid in error["evalue"]
+    assert "Traceback" not in cell.text() and "CancelledError" not in cell.text()
+    assert "CancelledError" not in error["ename"]
+    after = execute(kc, "print('job' in globals(), 'ran_on' in globals())")  # the cell stopped there
+    assert after.stdout().split() == ["False", "False"]
     polls = slow_simulator.stats()["commands"].get("queryAsyncJobResult", 0)
     time.sleep(1.0)
     assert slow_simulator.stats()["commands"].get("queryAsyncJobResult", 0) == polls  # polling stopped

@@ -95,3 +95,10 @@ def test_several_results_show_each_view_under_a_numbered_heading(ip: Any) -> Non
     assert "[virtualmachine" not in text and "<" not in text.splitlines()[1]
     assert "<h4>[1] listZones</h4>" in page and "<h4>[2] listHosts</h4>" in page
     assert page.count("<table") >= 2  # each frame as its own HTML table
+
+
+def test_only_a_kernel_interrupt_counts_as_one() -> None:
+    """Outside ipykernel's interrupt handler (terminal IPython, scripts) a cancellation stays one."""
+    from cloudstack_magic._kernel import interrupted_by_kernel
+
+    assert interrupted_by_kernel() is False
