@@ -10,23 +10,32 @@ while they are read and some APIs ignore paging, so the merge is defensive and a
 * a total that changed between pages → :class:`ListChangedWarning`;
 * fewer distinct rows than the smallest total the server reported → :class:`ListChangedError`
   (never a silently partial list).
+
+A server whose ``default.page.size`` is below the page size asked for refuses page 1 with 431
+"Page size can't exceed max allowed page size value: N". Listing is read-only, so the listing
+starts over once with ``N`` rows per page (never twice) and tells the caller ``N``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._errors import ListChangedError
+from ._errors import BadRequestError, ListChangedError
 from ._events import PageProgress, ProgressCallback
 
-__all__ = ["ListChangedWarning", "fetch_all_pages", "rows_of"]
+__all__ = ["ListChangedWarning", "fetch_all_pages", "rows_of", "server_page_size_limit"]
 
 FetchPage = Callable[[int, int], Awaitable[Any]]
+
+#: BaseListCmd.getPageSize's refusal; loose about apostrophes, spacing, case and wording around it.
+_PAGE_SIZE_LIMIT = re.compile(
+    r"(?is)\bpage\s*size\b.{0,20}?\bexceed\b.{0,40}?\bpage\s*size(?:\s+value)?\s*(?:is|of|:|=)?\s*(\d+)\b")
 
 
 class ListChangedWarning(UserWarning):
@@ -40,6 +49,27 @@ def rows_of(reply: Any) -> tuple[str | None, list[Any]]:
             if key != "count" and isinstance(value, list):
                 return key, value
     return None, []
+
+
+def server_page_size_limit(error: BaseException) -> int | None:
+    """The server's page-size limit ``N`` named by a 431 "Page size can't exceed max allowed page
+    size value: N", or None when ``error`` is not that refusal (or names no usable number)."""
+    if not isinstance(error, BadRequestError):
+        return None
+    for text in (error.error_text, error.message):
+        match = _PAGE_SIZE_LIMIT.search(text or "")
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
+    return None
+
+
+class _PageSizeTooLarge(Exception):
+    """Page 1 was refused for its page size; ``limit`` is the server's, ``error`` its answer."""
+
+    def __init__(self, error: BadRequestError, limit: int) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.limit = limit
 
 
 def _count_of(reply: Any) -> int | None:
@@ -63,16 +93,18 @@ async def fetch_all_pages(
     concurrency: int,
     progress: ProgressCallback | None = None,
     expected_total: int | None = None,
+    on_page_size_limit: Callable[[int], None] | None = None,
 ) -> Any:
     """Every row of a list command: ``{"count": <rows>, "<objectname>": [...]}``, or ``{}``.
 
     ``fetch_page(page, pagesize)`` returns one unwrapped reply. ``expected_total`` (the total
     this listing had last time) lets the pages it implies go out together with page 1, up to
-    ``concurrency``; a wrong guess costs a few cancelled reads, never a wrong result.
+    ``concurrency``; a wrong guess costs a few cancelled reads, never a wrong result. When the
+    server refuses ``page_size`` as above its limit ``N``, the listing starts over once with
+    ``N`` and ``on_page_size_limit(N)`` is told, so the caller can start there next time.
     """
     started = time.monotonic()
     gate = asyncio.Semaphore(concurrency)
-    tasks: dict[int, asyncio.Future[tuple[int, Any]]] = {}
 
     def report(pages_done: int, pages_total: int | None, rows_done: int, total: int | None,
                done: bool = False) -> None:
@@ -80,24 +112,44 @@ async def fetch_all_pages(
             progress(PageProgress(command, pages_done, pages_total, rows_done, total,
                                   time.monotonic() - started, done))
 
-    async def one(page: int) -> tuple[int, Any]:
-        async with gate:
-            return page, await fetch_page(page, page_size)
+    async def read(size: int) -> Any:
+        tasks: dict[int, asyncio.Future[tuple[int, Any]]] = {}
 
-    def start(pages: range) -> None:
-        for page in pages:
-            if page not in tasks:
-                tasks[page] = asyncio.ensure_future(one(page))
+        async def one(page: int) -> tuple[int, Any]:
+            async with gate:
+                try:
+                    return page, await fetch_page(page, size)
+                except BadRequestError as exc:
+                    limit = server_page_size_limit(exc) if page == 1 else None
+                    if limit is not None and limit < size:
+                        raise _PageSizeTooLarge(exc, limit) from exc
+                    raise
+
+        def start(pages: range) -> None:
+            for page in pages:
+                if page not in tasks:
+                    tasks[page] = asyncio.ensure_future(one(page))
+
+        guessed_pages = math.ceil(expected_total / size) if expected_total else 1
+        start(range(1, min(guessed_pages, concurrency) + 1))  # page 1 first: the gate is FIFO
+        try:
+            return await _merge(tasks, start, report, command, size)
+        finally:
+            for task in tasks.values():
+                task.cancel()
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
 
     report(0, None, 0, None)
-    guessed_pages = math.ceil(expected_total / page_size) if expected_total else 1
-    start(range(1, min(guessed_pages, concurrency) + 1))  # page 1 first: the gate is FIFO
     try:
-        return await _merge(tasks, start, report, command, page_size)
-    finally:
-        for task in tasks.values():
-            task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        return await read(page_size)
+    except _PageSizeTooLarge as refused:
+        limit = refused.limit
+    if on_page_size_limit is not None:
+        on_page_size_limit(limit)
+    try:
+        return await read(limit)
+    except _PageSizeTooLarge as refused_again:  # the limit moved under us: one retry is enough
+        raise refused_again.error from None
 
 
 async def _merge(tasks: dict[int, asyncio.Future[tuple[int, Any]]], start: Callable[[range], None],

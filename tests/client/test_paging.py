@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudstack_magic import ListChangedError, ListChangedWarning, PageProgress
-from cloudstack_magic._paging import fetch_all_pages
+from cloudstack_magic import BadRequestError, ListChangedError, ListChangedWarning, PageProgress
+from cloudstack_magic._paging import fetch_all_pages, server_page_size_limit
 
 
 class FakeList:
@@ -222,3 +222,93 @@ async def test_a_guess_below_the_real_total_still_reads_every_page() -> None:
     result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=8,
                                    expected_total=25)
     assert result["count"] == 95 and fake.before_first == [1, 2, 3]
+
+
+# -- a server whose default.page.size is below the page size asked for ---------------------------
+
+
+def refusal(limit: Any, text: str = "Page size can't exceed max allowed page size value: {}") -> BadRequestError:
+    message = text.format(limit)
+    return BadRequestError(f"listVirtualMachines: {message} (error 431)", 431, message, status=431)
+
+
+class CappedList(FakeList):
+    """A FakeList that refuses pages larger than ``limit`` the way BaseListCmd.getPageSize does."""
+
+    def __init__(self, n: int, limit: int, *, text: str = "Page size can't exceed max allowed page size value: {}",
+                 **kw: Any) -> None:
+        super().__init__(n, **kw)
+        self.limit = limit
+        self.text = text
+
+    async def __call__(self, page: int, size: int) -> dict[str, Any]:
+        if size > self.limit:
+            self.calls.append((page, size))
+            raise refusal(self.limit, self.text)
+        return await super().__call__(page, size)
+
+
+async def test_page_size_refusal_restarts_once_with_the_servers_limit() -> None:
+    fake = CappedList(23, limit=4)
+    learned: list[int] = []
+    result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=3,
+                                   on_page_size_limit=learned.append)
+    assert result == {"count": 23, "virtualmachine": fake.rows}
+    assert fake.calls[:2] == [(1, 10), (1, 4)]
+    assert sorted(fake.calls[1:]) == [(page, 4) for page in range(1, 7)]
+    assert learned == [4]
+
+
+async def test_page_size_refusal_with_a_guessed_total_cancels_the_guessed_pages() -> None:
+    fake = CappedList(23, limit=4, delay=0.01)
+    result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=3,
+                                   expected_total=23)
+    assert result == {"count": 23, "virtualmachine": fake.rows}
+    assert fake.calls[0] == (1, 10) and sorted(c for c in fake.calls if c[1] == 4) == [(p, 4) for p in range(1, 7)]
+
+
+@pytest.mark.parametrize("text", [
+    "Page size can't exceed max allowed page size value: {}",
+    "page size cannot exceed the maximum allowed pagesize value of {}",
+    "Pagesize can’t exceed max allowed page size value:  {} ",
+])
+def test_the_limit_is_read_from_the_refusal_however_it_is_worded(text: str) -> None:
+    assert server_page_size_limit(refusal(100, text)) == 100
+
+
+@pytest.mark.parametrize("error", [
+    refusal("", text="Page size can't exceed max allowed page size value{}"),
+    refusal(0),
+    BadRequestError("listVirtualMachines: Unable to execute API command (error 431)", 431, "Unable to execute"),
+    ListChangedError("Page size can't exceed max allowed page size value: 5"),
+])
+def test_no_limit_unless_a_431_names_a_positive_one(error: Exception) -> None:
+    assert server_page_size_limit(error) is None
+
+
+async def test_an_unreadable_refusal_raises_the_servers_error_without_retrying() -> None:
+    fake = CappedList(23, limit=4, text="Page size can't exceed max allowed page size value")
+    with pytest.raises(BadRequestError, match="max allowed page size value \\(error 431\\)"):
+        await read(fake, size=10)
+    assert fake.calls == [(1, 10)]
+
+
+async def test_a_second_refusal_raises_the_servers_error() -> None:
+    class Moving(CappedList):  # the limit drops between the two tries: retry once only
+        async def __call__(self, page: int, size: int) -> dict[str, Any]:
+            self.limit = size - 1
+            return await super().__call__(page, size)
+
+    fake = Moving(23, limit=4)
+    learned: list[int] = []
+    with pytest.raises(BadRequestError, match="page size value: 8 "):
+        await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=3,
+                              on_page_size_limit=learned.append)
+    assert fake.calls == [(1, 10), (1, 9)] and learned == [9]
+
+
+async def test_a_refusal_naming_a_larger_limit_is_not_retried() -> None:
+    fake = CappedList(23, limit=4, text="Page size can't exceed max allowed page size value: 50{}")
+    with pytest.raises(BadRequestError, match="value: 504"):
+        await read(fake, size=10)
+    assert fake.calls == [(1, 10)]
