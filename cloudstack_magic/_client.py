@@ -50,6 +50,14 @@ class CloudStack:
     max_page_size=500, **options)``; ``event_loop`` is accepted for compatibility and unused:
     the client binds to the loop it is first used on. See ``ClientOptions`` for ``options``.
 
+    Paging: a list command without ``page``/``pagesize`` comes whole, read ``max_page_size``
+    rows per page. ``pagesize=K`` without ``page`` also comes whole, ``K`` rows per page (the
+    server alone would refuse it); ``page`` with ``pagesize`` is exactly that page; and
+    ``pagesize=-1`` without ``page`` is sent as is (the server's "unlimited": one request). A
+    server whose ``default.page.size`` is lower refuses the first page with "Page size can't
+    exceed max allowed page size value: N"; the client then reads that listing ``N`` rows per
+    page and starts later listings with ``N`` too.
+
     >>> async with CloudStack("https://cloud.example.com/client/api", key, secret) as cs:  # doctest: +SKIP
     ...     vms = await cs.listVirtualMachines(state="Running")
     """
@@ -67,6 +75,8 @@ class CloudStack:
         self._spec_key = (self._transport.endpoint, hashlib.sha256(self._api_key.encode()).hexdigest())
         self._live_spec: Spec | None = self.options.spec
         self._list_totals: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+        #: The server's page-size limit once a page was refused for exceeding it (one endpoint).
+        self._page_size_limit: int | None = None
         self.region: str | None = None
 
     @classmethod
@@ -128,8 +138,9 @@ class CloudStack:
                    wait: bool = True, progress: ProgressCallback | None = None) -> Any:
         """Call ``command`` with ``params``; the reply without its ``<command>response`` wrapper.
 
-        ``fetch_all`` (default: when the command is a paged list and no ``page``/``pagesize``
-        was given) merges every page into ``{"count": rows, "<objectname>": [...]}``. ``wait``
+        ``fetch_all`` (default: when the command is a paged list and no ``page`` was given)
+        merges every page into ``{"count": rows, "<objectname>": [...]}``, ``pagesize`` rows
+        per page when given (``pagesize=-1``: one request, as the server means it). ``wait``
         awaits an async job and returns its ``jobresult`` (``False``: ``{"jobid": ...}``).
         ``progress(event)`` receives ``PageProgress`` / ``JobProgress`` events.
         """
@@ -137,15 +148,19 @@ class CloudStack:
         spec = await self._validation_spec()
         command = self._checked(command, strings, spec)
         api = (spec or packaged_spec()).find(command)
-        if self._pages_all(command, strings, api, fetch_all):
-            async def fetch_page(page: int, size: int) -> Any:
-                return await self._send(command, {**strings, "page": str(page), "pagesize": str(size)}, api)
+        paging = self._paging(command, strings, api, fetch_all)
+        if paging is not None:
+            rest, size = paging
 
-            listing = (command, tuple(sorted(strings.items())))
-            merged = await fetch_all_pages(fetch_page, command=command, page_size=self.options.max_page_size,
+            async def fetch_page(page: int, page_size: int) -> Any:
+                return await self._send(command, {**rest, "page": str(page), "pagesize": str(page_size)}, api)
+
+            listing = (command, tuple(sorted(rest.items())))
+            merged = await fetch_all_pages(fetch_page, command=command, page_size=size,
                                            concurrency=self.options.page_concurrency, progress=progress,
-                                           expected_total=self._list_totals.get(listing))
-            self._remember_total(listing, merged)
+                                           expected_total=self._list_totals.get(listing),
+                                           on_page_size_limit=self._learn_page_size_limit)
+            self._remember_total(listing, merged, min(size, self._page_size_limit or size))
             return merged
         reply = await self._send(command, strings, api)
         is_job = isinstance(reply, dict) and "jobid" in reply and (api is None or api.isasync)
@@ -168,8 +183,9 @@ class CloudStack:
         strings = self._strings(command, params)
         spec = None if self.options.validate is False else self._live_spec or self._cached_spec()
         command = self._checked(command, strings, spec)
-        if self._pages_all(command, strings, (spec or packaged_spec()).find(command), fetch_all):
-            strings = {**strings, "page": "1", "pagesize": str(self.options.max_page_size)}
+        paging = self._paging(command, strings, (spec or packaged_spec()).find(command), fetch_all)
+        if paging is not None:
+            strings = {**paging[0], "page": "1", "pagesize": str(paging[1])}
         return self._prepared(command, strings)
 
     async def fetch_spec(self, *, refresh: bool = False) -> Spec:
@@ -199,18 +215,41 @@ class CloudStack:
         await self.close()
 
     # -- internals ----------------------------------------------------------------------------
-    @staticmethod
-    def _pages_all(command: str, strings: Mapping[str, str], api: Api | None, fetch_all: bool | None) -> bool:
-        """Whether ``call`` merges every page: a paged list (by the spec, else by its ``list``
-        name) unless told otherwise, and never when the caller chose a page."""
-        is_list = api.is_list if api else command.lower().startswith("list")
-        given_page = any(name.lower() in ("page", "pagesize") for name in strings)
-        return (is_list if fetch_all is None else fetch_all) and not given_page
+    def _paging(self, command: str, strings: Mapping[str, str], api: Api | None,
+                fetch_all: bool | None) -> tuple[dict[str, str], int] | None:
+        """``(params without pagesize, rows per page)`` when ``call`` merges every page, else None.
 
-    def _remember_total(self, listing: tuple[str, tuple[tuple[str, str], ...]], merged: Any) -> None:
+        A paged list (by the spec, else by its ``list`` name) is read whole unless told
+        otherwise, never when the caller chose a ``page``; a ``pagesize`` alone sets the rows
+        per page (``-1`` alone is the server's "everything in one request"). Never more rows per
+        page than the server said it allows.
+        """
+        is_list = api.is_list if api else command.lower().startswith("list")
+        if not (is_list if fetch_all is None else fetch_all) or any(name.lower() == "page" for name in strings):
+            return None
+        size_keys = [name for name in strings if name.lower() == "pagesize"]
+        size = self.options.max_page_size
+        if size_keys:
+            given = strings[size_keys[0]].strip()
+            if given == "-1":
+                return None
+            try:
+                size = int(given)
+            except ValueError:
+                size = 0
+            if size < 1:
+                raise CommandError(f"{command}: pagesize={given!r} must be a whole number of rows per page "
+                                   "(or -1 for every row in one request)", command=command)
+        rest = {name: value for name, value in strings.items() if name not in size_keys}
+        return rest, min(size, self._page_size_limit or size)
+
+    def _learn_page_size_limit(self, limit: int) -> None:
+        self._page_size_limit = limit  # below any size asked since: only a refusal teaches it
+
+    def _remember_total(self, listing: tuple[str, tuple[tuple[str, str], ...]], merged: Any, page_size: int) -> None:
         count = merged.get("count", 0) if isinstance(merged, dict) else 0
         self._list_totals.pop(listing, None)
-        if isinstance(count, int) and count > self.options.max_page_size:
+        if isinstance(count, int) and count > page_size:
             self._list_totals[listing] = count
             while len(self._list_totals) > _REMEMBERED_TOTALS:
                 del self._list_totals[next(iter(self._list_totals))]

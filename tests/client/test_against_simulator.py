@@ -84,3 +84,24 @@ async def test_live_spec_from_the_simulator(fresh_simulator: Callable[..., Any])
         with pytest.raises(UnknownCommandError, match="did you mean listVirtualMachines"):
             await cs.listVirtualMachine()
     assert sum(sim.stats()["commands"].values()) == 0  # refused before sending
+
+
+async def test_a_server_with_a_lower_page_size_limit_lists_everything(fresh_simulator: Callable[..., Any]) -> None:
+    sim = fresh_simulator(vms=260, page_size_limit=100)
+    expected = own_vms(sim)
+    assert expected > 200
+    async with client(sim) as cs:  # asks 500 rows per page: refused once, then 100
+        first = await cs.listVirtualMachines(listall=True)
+        sizes = [(r.get("page"), r.get("pagesize")) for r in sim.stats()["recent"]]
+        assert sizes[0] == ("1", "500") and sorted(sizes[1:]) == [(str(p), "100") for p in (1, 2, 3)]
+        sim.reset()
+        again = await cs.listVirtualMachines(listall=True)  # starts at the learned 100
+        assert sorted((r.get("page"), r.get("pagesize")) for r in sim.stats()["recent"]) == [
+            (str(p), "100") for p in (1, 2, 3)]
+        sim.reset()
+        halves = await cs.listVirtualMachines(listall=True, pagesize=50)  # pagesize alone: every page
+        assert {r.get("pagesize") for r in sim.stats()["recent"]} == {"50"}
+        assert sim.stats()["commands"]["listVirtualMachines"] == math.ceil(expected / 50)
+    for result in (first, again, halves):
+        rows = result["virtualmachine"]
+        assert result["count"] == len(rows) == expected == len({vm["id"] for vm in rows})

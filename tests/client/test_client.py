@@ -11,6 +11,7 @@ from aioresponses import CallbackResult
 from aioresponses import aioresponses as Aioresponses
 
 from cloudstack_magic import (
+    BadRequestError,
     CloudStack,
     CommandError,
     ConfigError,
@@ -338,3 +339,73 @@ async def test_job_timeout_option(http: Aioresponses) -> None:
     async with CloudStack(ENDPOINT, KEY, SECRET, job_timeout=0.2, poll_initial=0.01, async_poll_latency=0.05) as cs:
         with pytest.raises(JobTimeoutError, match="startVirtualMachine job j8 did not finish within 0.2 s"):
             await cs.startVirtualMachine(id="vm")
+
+
+def capped_vm_pages(limit: int) -> Any:
+    """vm_pages on a server whose default.page.size is ``limit`` (BaseListCmd's checks)."""
+    def answer(url: Any, **kwargs: Any) -> CallbackResult:
+        params = sent_params(url, kwargs)
+        if "pagesize" in params and "page" not in params and params["pagesize"] != "-1":
+            text = '"page" parameter is required when "pagesize" is specified'
+        elif int(params.get("pagesize", 0)) > limit:
+            text = f"Page size can't exceed max allowed page size value: {limit}"
+        elif params.get("pagesize") == "-1":
+            return CallbackResult(payload={"listvirtualmachinesresponse": {"count": len(VMS), "virtualmachine": VMS}})
+        else:
+            return vm_pages(url, **kwargs)
+        body = {"uuidList": [], "errorcode": 431, "cserrorcode": 4350, "errortext": text}
+        return CallbackResult(status=431, payload={"listvirtualmachinesresponse": body})
+    return answer
+
+
+def page_sizes_sent(http: Aioresponses) -> list[tuple[str | None, str | None]]:
+    return [(p.get("page"), p.get("pagesize")) for p in (sent_params(u) for u, _ in requests_of(http))]
+
+
+async def test_a_lower_server_page_size_is_learned_from_its_refusal(http: Aioresponses) -> None:
+    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
+    async with CloudStack(ENDPOINT, KEY, SECRET) as cs:
+        assert await cs.listVirtualMachines(listall=True) == {"count": 23, "virtualmachine": VMS}
+        assert page_sizes_sent(http)[:2] == [("1", "500"), ("1", "10")]
+        assert sorted(page_sizes_sent(http)[1:]) == [("1", "10"), ("2", "10"), ("3", "10")]
+        assert await cs.listVirtualMachines(state="Running") == {"count": 23, "virtualmachine": VMS}
+        assert page_sizes_sent(http)[4] == ("1", "10")  # the next listing starts at the limit
+        assert cs.prepare("listVirtualMachines").params["pagesize"] == "10"
+    assert len(requests_of(http)) == 7
+
+
+async def test_pagesize_alone_reads_every_page_that_size(http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(100), repeat=True)
+    events: list[PageProgress] = []
+    result = await cs.call("listVirtualMachines", {"listall": True, "pagesize": 7}, progress=events.append)
+    assert result == {"count": 23, "virtualmachine": VMS}
+    assert sorted(page_sizes_sent(http)) == [(str(page), "7") for page in range(1, 5)]
+    assert events[-1].done and events[-1].pages_total == 4
+    assert cs.prepare("listVirtualMachines", {"pageSize": 7}).params["pagesize"] == "7"
+
+
+async def test_pagesize_above_the_servers_limit_alone_is_read_at_the_limit(http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
+    assert await cs.listVirtualMachines(pagesize=20) == {"count": 23, "virtualmachine": VMS}
+    assert page_sizes_sent(http)[:2] == [("1", "20"), ("1", "10")] and len(requests_of(http)) == 4
+
+
+async def test_pagesize_minus_one_alone_is_the_servers_single_unlimited_request(
+        http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
+    assert await cs.listVirtualMachines(pagesize=-1) == {"count": 23, "virtualmachine": VMS}
+    assert page_sizes_sent(http) == [(None, "-1")]
+
+
+async def test_page_and_pagesize_stay_exactly_that_page_even_above_the_limit(
+        http: Aioresponses, cs: CloudStack) -> None:
+    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
+    with pytest.raises(BadRequestError, match="max allowed page size value: 10"):
+        await cs.listVirtualMachines(page=1, pagesize=20)
+    assert page_sizes_sent(http) == [("1", "20")]
+
+
+@pytest.mark.parametrize("size", ["ten", "0", "-2", "2.5"])
+async def test_a_pagesize_that_is_no_row_count_fails_before_sending(cs: CloudStack, size: str) -> None:
+    with pytest.raises(CommandError, match=f"pagesize='{size}' must be a whole number of rows per page"):
+        await cs.listVirtualMachines(pagesize=size)
