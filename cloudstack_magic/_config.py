@@ -5,7 +5,8 @@ A :class:`Region` comes from one of three places; the rules follow ``cs`` 5.2's 
 
 1. **Environment** – ``CLOUDSTACK_ENDPOINT``, ``CLOUDSTACK_KEY``, ``CLOUDSTACK_SECRET`` and the
    optional ``CLOUDSTACK_TIMEOUT``, ``_VERIFY``, ``_CERT``, ``_CERT_KEY``, ``_METHOD``,
-   ``_RETRY``, ``_EXPIRATION``, ``_POLL_INTERVAL``, ``_JOB_TIMEOUT``, ``_DANGEROUS_NO_TLS_VERIFY``.
+   ``_RETRY``, ``_EXPIRATION``, ``_POLL_INTERVAL``, ``_JOB_TIMEOUT``, ``_DANGEROUS_NO_TLS_VERIFY``,
+   and ``_PAGE_SIZE`` (not in ``cs``: rows asked for per page, for servers with a lower limit).
    As in ``cs``, when ``CLOUDSTACK_ENDPOINT`` is set the environment *is* the default region
    (named ``"environment"``) and no file is read for it, unless ``CLOUDSTACK_OVERRIDES`` is set.
 2. **cloudstack.ini** – ``~/.cloudstack.ini``, then ``./cloudstack.ini``, then
@@ -29,8 +30,8 @@ name always loads that region (``"environment"`` names the environment variables
 ``Region.options`` uses the client's option names: ``timeout``, ``verify``, ``cert``,
 ``cert_key``, ``retries`` (cs ``retry``), ``expires_in`` (cs ``expiration``; a negative value
 gives ``signature_version=None`` instead, as cs then sends no ``expires``),
-``async_poll_latency`` (cs ``poll_interval``), ``job_timeout``, ``method`` and ``headers`` (cs
-``header_*`` keys). Only what the config sets is there; the client's defaults fill the rest.
+``async_poll_latency`` (cs ``poll_interval``), ``job_timeout``, ``method``, ``headers`` (cs
+``header_*`` keys) and ``max_page_size`` (our ``page_size`` key). Only what the config sets is there; the client's defaults fill the rest.
 Every problem raises :class:`ConfigError` on one line naming the file, section and key, and
 never quoting a key, secret or header value.
 """
@@ -320,4 +321,5 @@ _CHECKS: dict[str, tuple[str, Callable[[str, Path, Path], Any]]] = {
     "method": ("method", _method),
     "postrequest": ("postrequest", _bool),
     "dangerous_no_tls_verify": ("dangerous_no_tls_verify", _bool),
+    "page_size": ("max_page_size", _number(int, "a whole number of rows per page", at_least=1)),
 }

@@ -20,10 +20,12 @@ from ._errors import ConfigError
 
 ENVIRONMENT_REGION = "environment"
 ENV_PREFIX = "CLOUDSTACK_"
-#: cs's configuration keys (``CLOUDSTACK_<KEY>`` in the environment); other keys are ignored.
+#: cs's configuration keys (``CLOUDSTACK_<KEY>`` in the environment), and our ``page_size``;
+#: other keys are ignored.
 CS_KEYS = (
     "endpoint", "key", "secret", "timeout", "method", "verify", "cert", "cert_key", "retry",
     "expiration", "poll_interval", "job_timeout", "dangerous_no_tls_verify",
+    "page_size",  # ours, not cs's: rows per page (the client's max_page_size)
 )  # fmt: skip
 #: CloudMonkey profile keys → cs names; ``timeout``/``verifycert``/``postrequest`` keep theirs.
 CMK_KEYS = {"url": "endpoint", "apikey": "key", "secretkey": "secret"}
