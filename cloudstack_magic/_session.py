@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -167,34 +168,17 @@ class MagicSession:
     async def execute(self, request: Request, settings: Settings) -> Any:
         """Run ``request``; the value to return or store. Errors come out as ``UsageError``."""
         try:
-            if request.dry_run:
-                return await self._dry_run(request, settings)
-            return await self._run_with_progress(request, settings)
-        except CloudStackClientException as exc:
-            if not settings.short_errors:
-                raise
-            raise usage_error(one_line(exc)) from None
+            with _usage_errors(settings.short_errors):
+                if request.dry_run:
+                    return await self._dry_run(request, settings)
+                return await self._run_with_progress(request, settings)
         except CancelledByUser as exc:
-            raise usage_error(str(exc)) from None
-        except CallsFailed as exc:
-            if not settings.short_errors:
-                exc.first.add_note(str(exc))
-                raise exc.first from None
             raise usage_error(str(exc)) from None
 
     async def execute_background(self, request: Request, settings: Settings, progress: Any) -> Any:
         """``--background`` work: the handle's reporter is ``progress``; errors as in :meth:`execute`."""
-        try:
+        with _usage_errors(settings.short_errors):
             return await self.run_calls(request, settings, progress)
-        except CloudStackClientException as exc:
-            if not settings.short_errors:
-                raise
-            raise usage_error(one_line(exc)) from None
-        except CallsFailed as exc:
-            if not settings.short_errors:
-                exc.first.add_note(str(exc))
-                raise exc.first from None
-            raise usage_error(str(exc)) from None
 
     async def _run_with_progress(self, request: Request, settings: Settings) -> Any:
         from ._progress import reporter_for
@@ -340,6 +324,23 @@ class MagicSession:
             return self.runner.run_in_thread(work(), timeout=COMPLETION_TIMEOUT)
 
         return fetch
+
+
+@contextmanager
+def _usage_errors(short_errors: bool) -> Iterator[None]:
+    """The package's errors as one-line ``UsageError``; with ``short_errors`` off, the original
+    exception (for several failed calls: the first, with every call's outcome as a note)."""
+    try:
+        yield
+    except CloudStackClientException as exc:
+        if not short_errors:
+            raise
+        raise usage_error(one_line(exc)) from None
+    except CallsFailed as exc:
+        if not short_errors:
+            exc.first.add_note(str(exc))
+            raise exc.first from None
+        raise usage_error(str(exc)) from None
 
 
 def _has_param(command: str, name: str) -> bool:
