@@ -21,7 +21,6 @@ from ._errors import (
     JobError,
     JobFailedError,
     JobTimeoutError,
-    JobWaitCancelled,
     ListChangedError,
     MissingParameterError,
     RequestTimeout,
@@ -29,6 +28,7 @@ from ._errors import (
     ThrottledError,
     TransportError,
     UnknownCommandError,
+    abandoned_job,
 )
 from ._events import JobProgress, PageProgress
 from ._options import ClientOptions
@@ -86,7 +86,6 @@ __all__ = [
     "JobFailedError",
     "JobProgress",
     "JobTimeoutError",
-    "JobWaitCancelled",
     "ListChangedError",
     "ListChangedWarning",
     "MissingParameterError",
@@ -101,6 +100,7 @@ __all__ = [
     "TransportError",
     "UnknownCommandError",
     "__version__",
+    "abandoned_job",
     "list_regions",
     "load_ipython_extension",
     "load_region",

@@ -23,9 +23,10 @@
         │                               outcome is unknown (the message says how to check)
         └── InvalidResponseError        not CloudStack JSON (e.g. a proxy's HTML page)
 
-    JobWaitCancelled(asyncio.CancelledError)
-        the task awaiting a job was cancelled; ``jobid`` keeps running server-side. It is a
-        CancelledError so asyncio's cancellation semantics hold, hence outside the tree.
+    Cancelling a task that waits for a job raises asyncio's own ``CancelledError`` (the same
+    instance, so ``asyncio.timeout``, ``TaskGroup`` and ``wait_for`` behave as documented — on
+    Python 3.11 they test the exact class); :func:`abandoned_job` reads the ``(command, jobid)``
+    it carries, and a note on it names the job that keeps running server-side.
 
 Every exception keeps CloudStackAIO's fields (``message``, ``error_code``, ``error_text``,
 ``response``) and adds ``status`` (HTTP), ``cserrorcode`` and ``command``. Messages are one
@@ -53,7 +54,6 @@ __all__ = [
     "JobError",
     "JobFailedError",
     "JobTimeoutError",
-    "JobWaitCancelled",
     "ListChangedError",
     "MissingParameterError",
     "RequestTimeout",
@@ -61,7 +61,9 @@ __all__ = [
     "ThrottledError",
     "TransportError",
     "UnknownCommandError",
+    "abandoned_job",
     "error_for_status",
+    "mark_abandoned_job",
     "redact",
 ]
 
@@ -188,20 +190,23 @@ class InvalidResponseError(TransportError):
     """The answer was not CloudStack JSON (for example a proxy's HTML error page)."""
 
 
-class JobWaitCancelled(asyncio.CancelledError):
-    """Waiting for an async job was cancelled; the job itself keeps running server-side.
+def mark_abandoned_job(cancelled: asyncio.CancelledError, jobid: str, command: str | None) -> None:
+    """Record on ``cancelled`` that waiting for ``jobid`` stopped while the job keeps running.
 
-    A :class:`asyncio.CancelledError`, so cancellation propagates as asyncio expects; ``jobid``
-    and ``command`` say which job to check with ``queryAsyncJobResult``.
+    The CancelledError itself is re-raised unchanged in type: a subclass would break
+    ``asyncio.timeout`` and ``TaskGroup`` on Python 3.11, which compare the exact class.
     """
+    cancelled.cloudstack_job = (command, jobid)  # type: ignore[attr-defined]
+    cancelled.add_note(
+        f"stopped waiting for {command or 'job'} {jobid}; it keeps running on the server "
+        f"(check with queryAsyncJobResult jobid={jobid})"
+    )
 
-    def __init__(self, jobid: str, command: str | None = None) -> None:
-        self.jobid = jobid
-        self.command = command
-        super().__init__(
-            f"stopped waiting for {command or 'job'} {jobid}; it keeps running on the server "
-            f"(check with queryAsyncJobResult jobid={jobid})"
-        )
+
+def abandoned_job(exc: BaseException) -> tuple[str | None, str] | None:
+    """``(command, jobid)`` of the job whose wait ``exc`` cancelled, or None."""
+    job = getattr(exc, "cloudstack_job", None)
+    return job if isinstance(job, tuple) else None
 
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {

@@ -6,8 +6,8 @@ than :data:`FASTEST_POLL` and never later than ``async_poll_latency`` (2 s): a r
 the caller within about a tenth of the job's run time (150 ms for short jobs), and a long job
 costs few polls (a thirty-minute deployment: about 930 polls instead of 9000 at 0.2 s). ``jobstatus`` is 0 running,
 1 succeeded, 2 failed, 3 cancelled (``JobInfo.Status``). Cancelling the waiting task stops
-polling at once and raises :class:`~cloudstack_magic.JobWaitCancelled` naming the job, which
-keeps running on the server.
+polling at once; the CancelledError propagates unchanged in type, carrying the job (see
+:func:`~cloudstack_magic.abandoned_job`), which keeps running on the server.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ._errors import (
     JobError,
     JobFailedError,
     JobTimeoutError,
-    JobWaitCancelled,
+    mark_abandoned_job,
 )
 from ._events import JobProgress, JobState, ProgressCallback
 
@@ -90,9 +90,10 @@ async def wait_for_job(
                 continue
             report(state, done=True)
             return _finish(reply, status, command, jobid)
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as cancelled:
         report("cancelled", done=True)
-        raise JobWaitCancelled(jobid, command) from None
+        mark_abandoned_job(cancelled, jobid, command)
+        raise
 
 
 def next_poll_delay(elapsed: float, poll_initial: float, poll_max: float) -> float:
