@@ -68,19 +68,21 @@ def new_shell() -> RaisingShell:
     return shell
 
 
-@pytest.fixture
-def bare_ip(isolated_config: Path) -> Iterator[RaisingShell]:
-    """A shell with the extension loaded and no region configured."""
+def loaded_shell() -> Iterator[RaisingShell]:
+    """A new shell for one test; the extension is unloaded and the singleton cleared after it."""
     shell = new_shell()
     yield shell
     shell.run_cell("%unload_ext cloudstack_magic")
     RaisingShell.clear_instance()
+
+
+@pytest.fixture
+def bare_ip(isolated_config: Path) -> Iterator[RaisingShell]:
+    """A shell with the extension loaded and no region configured."""
+    yield from loaded_shell()
 
 
 @pytest.fixture
 def ip(env_region: Any) -> Iterator[RaisingShell]:
     """A shell with the extension loaded and the simulator as the default region."""
-    shell = new_shell()
-    yield shell
-    shell.run_cell("%unload_ext cloudstack_magic")
-    RaisingShell.clear_instance()
+    yield from loaded_shell()
