@@ -75,8 +75,8 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> float:
 def run() -> list[Figure]:
     import pandas as pd
 
-    from cloudstack_magic._frames import to_frame
-    from cloudstack_magic._spec import packaged_spec
+    from cloudstack_magic.present._frames import to_frame
+    from cloudstack_magic.spec._spec import packaged_spec
 
     rows = vm_rows()
     api = packaged_spec()["listVirtualMachines"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._client import CloudStack
+from .client._client import CloudStack
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -30,19 +30,19 @@ from ._errors import (
     UnknownCommandError,
     abandoned_job,
 )
-from ._events import JobProgress, PageProgress
-from ._options import ClientOptions
-from ._paging import ListChangedWarning
-from ._spec import Api, Param, Spec, packaged_spec
-from ._transport import PreparedRequest
+from .client._events import JobProgress, PageProgress
+from .client._options import ClientOptions
+from .client._paging import ListChangedWarning
+from .spec._spec import Api, Param, Spec, packaged_spec
+from .client._transport import PreparedRequest
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._config import Region, list_regions, load_region
+    from .config._regions import Region, list_regions, load_region
 
 #: Names loaded on first access: reading configuration files is not needed to import the client.
-_LAZY = {"Region": "._config", "list_regions": "._config", "load_region": "._config"}
+_LAZY = {"Region": ".config._regions", "list_regions": ".config._regions", "load_region": ".config._regions"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,14 +57,14 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(shell: object) -> None:
     """``%load_ext cloudstack_magic``: register ``%cloudstack`` (IPython is imported only now)."""
-    from ._extension import load_ipython_extension as load
+    from .magics._extension import load_ipython_extension as load
 
     load(shell)
 
 
 def unload_ipython_extension(shell: object) -> None:
     """``%unload_ext cloudstack_magic``: remove everything loading added and close the clients."""
-    from ._extension import unload_ipython_extension as unload
+    from .magics._extension import unload_ipython_extension as unload
 
     unload(shell)
 

@@ -52,7 +52,7 @@ def simulated_cloud(build_dir: Path, *, vms: int = 300, job_seconds: float = 1.0
     The environment names a freshly written ``cloudstack.ini`` (0600) whose ``[simulator]``
     region is the default; the file is removed when the block ends.
     """
-    from ._config import write_region_file
+    from .config._regions import write_region_file
     from .simulator import SimulatorThread
 
     build_dir.mkdir(parents=True, exist_ok=True)

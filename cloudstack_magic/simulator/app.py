@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from .._spec import packaged_spec
+from ..spec._spec import packaged_spec
 from . import commands  # noqa: F401  (registers the handlers)
 from .dispatch import Call, dispatch, response_name
 from .errors import CS_SERVER_API, UNAUTHORIZED, UNSUPPORTED_ACTION_ERROR, UNVERIFIED_TEXT, ApiError

@@ -66,7 +66,7 @@ async def serve(settings: Settings, write_config: str | None = None, region: str
         if not _is_loopback(settings.host):
             print(f"warning: listening on {settings.host}: other machines can reach this simulator")
         if write_config:
-            from .._config import write_region_file
+            from ..config._regions import write_region_file
 
             path = write_region_file(write_config, region, simulator.endpoint, simulator.api_key,
                                      simulator.secret_key)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._spec import Api
+from ..spec._spec import Api
 from .errors import CS_SERVER_API, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR, ApiError, param_error
 from .tables import Row, Table
 

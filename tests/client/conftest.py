@@ -19,7 +19,7 @@ import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses as Aioresponses
 
-from cloudstack_magic._client import _LIVE_SPECS, CloudStack
+from cloudstack_magic.client._client import _LIVE_SPECS, CloudStack
 
 ENDPOINT = "http://cs.test/client/api"
 KEY = "test-api-key"

@@ -24,7 +24,7 @@ from cloudstack_magic import (
     Spec,
     UnknownCommandError,
 )
-from cloudstack_magic._client import _LIVE_SPECS
+from cloudstack_magic.client._client import _LIVE_SPECS
 
 from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of, sent_params, server_accepts
 

@@ -23,7 +23,7 @@ def test_all_matches_the_public_names() -> None:
 
 
 def test_lazy_names_resolve_and_unknown_names_fail() -> None:
-    from cloudstack_magic import _config
+    from cloudstack_magic.config import _regions as _config
 
     for name in cloudstack_magic._LAZY:
         assert getattr(cloudstack_magic, name) is getattr(_config, name)

@@ -18,7 +18,7 @@ from cloudstack_magic import (
     abandoned_job,
     TransportError,
 )
-from cloudstack_magic._jobs import FASTEST_POLL, POLL_SHARE, next_poll_delay, wait_for_job
+from cloudstack_magic.client._jobs import FASTEST_POLL, POLL_SHARE, next_poll_delay, wait_for_job
 
 
 class FakeJob:

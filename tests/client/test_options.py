@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloudstack_magic import ClientOptions, ConfigError, packaged_spec
-from cloudstack_magic._options import DEFAULTS
+from cloudstack_magic.client._options import DEFAULTS
 
 
 def test_defaults_come_from_one_table() -> None:

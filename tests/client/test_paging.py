@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloudstack_magic import BadRequestError, ListChangedError, ListChangedWarning, PageProgress
-from cloudstack_magic._paging import fetch_all_pages, server_page_size_limit
+from cloudstack_magic.client._paging import fetch_all_pages, server_page_size_limit
 
 
 class FakeList:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from cloudstack_magic._params import to_params
+from cloudstack_magic.client._params import to_params
 
 
 class Colour(enum.Enum):

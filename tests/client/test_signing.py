@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudstack_magic._signing import (
+from cloudstack_magic.client._signing import (
     canonical_string,
     expires_at,
     java_urlencode,

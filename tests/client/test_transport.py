@@ -24,8 +24,8 @@ from cloudstack_magic import (
     ThrottledError,
     TransportError,
 )
-from cloudstack_magic._options import ClientOptions
-from cloudstack_magic._transport import Transport, is_read_only
+from cloudstack_magic.client._options import ClientOptions
+from cloudstack_magic.client._transport import Transport, is_read_only
 
 from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic._config import Region, default_region_name, list_regions, load_region
+from cloudstack_magic.config._regions import Region, default_region_name, list_regions, load_region
 
 #: Distinct secret-looking values; an error message or repr containing one of them leaks.
 SECRETS = ("KEY-8f3e1d0c", "SECRET-9a7b6c5d", "HDR-TOKEN-4e2f")

@@ -166,7 +166,7 @@ def test_every_option_a_region_can_carry_is_accepted_by_the_client(place):
         + "expiration = 120\npoll_interval = 0.5\njob_timeout = 60\nmethod = post\nheader_X-A = b\n",
     )
     place.write("~/.cloudstack.ini", BASE.replace("cloudstack]", "nosig]") + "expiration = -1\n")
-    from cloudstack_magic._options import ClientOptions
+    from cloudstack_magic.client._options import ClientOptions
 
     options = ClientOptions.from_kwargs(place.load().options)
     assert (options.timeout, options.verify, options.cert, options.cert_key) == (

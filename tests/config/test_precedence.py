@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudstack_magic._config import ENVIRONMENT_REGION, load_region
+from cloudstack_magic.config._regions import ENVIRONMENT_REGION, load_region
 from cloudstack_magic._errors import ConfigError
 
 ENV = {

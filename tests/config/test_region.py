@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from cloudstack_magic._config import Region
+from cloudstack_magic.config._regions import Region
 
 KEY, SECRET, HEADER = "KEY-8f3e1d0c", "SECRET-9a7b6c5d", "HDR-TOKEN-4e2f"
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 from cs import read_config
 
-from cloudstack_magic._config import load_region, write_region_file
+from cloudstack_magic.config._regions import load_region, write_region_file
 from cloudstack_magic._errors import ConfigError
 
 KEY, SECRET = "KEY-8f3e1d0c", "SECRET-9a7b6c5d"

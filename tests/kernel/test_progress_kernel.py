@@ -93,7 +93,7 @@ def send_comm_msg(kc: Any, comm_id: str, data: Message) -> None:
 def ipykernel_delivers_clicks() -> bool:
     import ipykernel
 
-    from cloudstack_magic._widgets import comm_messages_during_await
+    from cloudstack_magic.progress._widget import comm_messages_during_await
 
     return comm_messages_during_await(ipykernel.__version__)
 
@@ -227,9 +227,9 @@ def test_background_started_inside_a_def_is_awaited_later(
 
 FAKE_JOB = """
 import asyncio
-from cloudstack_magic._progress import detect_frontend, reporter_for
-from cloudstack_magic._background import start_background
-from cloudstack_magic._events import JobProgress
+from cloudstack_magic.progress._reporter import detect_frontend, reporter_for
+from cloudstack_magic.progress._background import start_background
+from cloudstack_magic.client._events import JobProgress
 
 async def fake_job(progress, jobid="j-1", ticks=40, tick=0.1):
     for n in range(ticks):

@@ -48,7 +48,7 @@ def test_cancel_button_ends_the_wait_with_the_job_to_check(
     ip: Any, isolated_config: Path, fresh_simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The widget's Cancel calls ``on_cancel``; the magic stops waiting and says which job runs on."""
-    from cloudstack_magic import _progress
+    from cloudstack_magic.progress import _reporter as _progress
 
     sim = fresh_simulator(vms=5, job_seconds=30)
     write_ini(isolated_config, {"slow": {"endpoint": sim.endpoint, "key": sim.api_key, "secret": sim.secret_key}})

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
-from cloudstack_magic._kernel import HIDDEN_NAME, AwaitTransformer, rewrite_cell
+from cloudstack_magic.magics._transformer import HIDDEN_NAME, AwaitTransformer, rewrite_cell
 
 
 def registrations(shell: Any) -> dict[str, Any]:

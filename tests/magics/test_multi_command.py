@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic._results import title_of
+from cloudstack_magic.magics._results import title_of
 
 
 def test_title_counts_repeated_commands() -> None:
@@ -16,7 +16,7 @@ def test_title_counts_repeated_commands() -> None:
 
 
 def test_cell_title_reaches_the_progress_view(ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cloudstack_magic import _progress
+    from cloudstack_magic.progress import _reporter as _progress
 
     titles: list[str] = []
     real = _progress.reporter_for
@@ -99,6 +99,6 @@ def test_several_results_show_each_view_under_a_numbered_heading(ip: Any) -> Non
 
 def test_only_a_kernel_interrupt_counts_as_one() -> None:
     """Outside ipykernel's interrupt handler (terminal IPython, scripts) a cancellation stays one."""
-    from cloudstack_magic._kernel import interrupted_by_kernel
+    from cloudstack_magic.magics._runner import interrupted_by_kernel
 
     assert interrupted_by_kernel() is False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudstack_magic._parse import (
+from cloudstack_magic.magics._parse import (
     Call,
     ParseError,
     expand,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic._kernel import OrphanGuard, SyncRunner, await_with_wakeups
+from cloudstack_magic.magics._runner import OrphanGuard, SyncRunner, await_with_wakeups
 
 
 def interrupt_main_after(seconds: float) -> threading.Timer:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic._spec import Spec, packaged_spec
+from cloudstack_magic.spec._spec import Spec, packaged_spec
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic._completion import IdCache, list_api_for, make_matcher
+from cloudstack_magic.magics._completion import IdCache, list_api_for, make_matcher
 
 ZONES = [{"id": "z-111", "name": "Zone One"}, {"id": "z-222", "name": "Zone Two"}]
 TEMPLATES = [{"id": "t-1", "name": "tiny linux"}]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cloudstack_magic._display import install_formatters
-from cloudstack_magic._frames import to_frame
+from cloudstack_magic.present._views import install_formatters
+from cloudstack_magic.present._frames import to_frame
 
 
 def _ours(n: int, **columns: object) -> pd.DataFrame:

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cloudstack_magic._display import FRAME_MARK
-from cloudstack_magic._frames import to_frame
+from cloudstack_magic.present._views import FRAME_MARK
+from cloudstack_magic.present._frames import to_frame
 from tests.present.conftest import vm_row
 
 
@@ -120,7 +120,7 @@ def test_mixed_value_types_stay_objects_instead_of_failing():
 
 
 def test_public_fallback_builds_the_same_frame(spec, monkeypatch):
-    from cloudstack_magic import _frames
+    from cloudstack_magic.present import _frames as _frames
 
     rows = [vm_row(0), vm_row(1, hostid="h")]
     fast = to_frame(rows, api=spec["listVirtualMachines"])
@@ -138,7 +138,7 @@ def test_row_count_and_values_survive(spec, n):
 
 
 def test_concat_frames_adds_the_region_column_and_keeps_the_mark_and_types(spec):
-    from cloudstack_magic._frames import concat_frames
+    from cloudstack_magic.present._frames import concat_frames
 
     api = spec["listVirtualMachines"]
     lab = to_frame([vm_row(0), vm_row(1)], api=api, attrs={"command": "listVirtualMachines", "region": "lab", "count": 2})
@@ -160,7 +160,7 @@ def test_concat_frames_adds_the_region_column_and_keeps_the_mark_and_types(spec)
 
 
 def test_concat_frames_of_empty_results_keeps_typed_columns(spec):
-    from cloudstack_magic._frames import concat_frames
+    from cloudstack_magic.present._frames import concat_frames
 
     api = spec["listZones"]
     frame = concat_frames({"a": to_frame([], api=api), "b": to_frame([], api=api)})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cloudstack_magic._config import Region
-from cloudstack_magic._help import USAGE, api_listing, command_help, regions_view
+from cloudstack_magic.config._regions import Region
+from cloudstack_magic.present._help import USAGE, api_listing, command_help, regions_view
 
 
 def test_command_help_lists_required_parameters_first(spec):

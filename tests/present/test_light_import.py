@@ -10,8 +10,8 @@ import sys
 def test_presentation_modules_do_not_import_pandas_or_ipython():
     probe = (
         "import json, sys\n"
-        "import cloudstack_magic._frames, cloudstack_magic._display, cloudstack_magic._help, "
-        "cloudstack_magic._completion\n"
+        "import cloudstack_magic.present._frames, cloudstack_magic.present._views, cloudstack_magic.present._help, "
+        "cloudstack_magic.magics._completion\n"
         "print(json.dumps([m for m in ('pandas', 'numpy', 'IPython', 'ipywidgets') if m in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=60)

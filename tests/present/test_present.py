@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cloudstack_magic._display import GenericView, ResultView, SuccessView
-from cloudstack_magic._frames import present
+from cloudstack_magic.present._views import GenericView, ResultView, SuccessView
+from cloudstack_magic.present._frames import present
 from tests.present.conftest import vm_row
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic._events import JobProgress, PageProgress
+from cloudstack_magic.client._events import JobProgress, PageProgress
 
 
 class FakeClock:

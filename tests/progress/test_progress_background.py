@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from cloudstack_magic._background import BackgroundHandle, start_background
-from cloudstack_magic._progress import ProgressReporter
-from cloudstack_magic._widgets import WidgetView
+from cloudstack_magic.progress._background import BackgroundHandle, start_background
+from cloudstack_magic.progress._reporter import ProgressReporter
+from cloudstack_magic.progress._widget import WidgetView
 
 
 async def finishes(value, delay=0.05):

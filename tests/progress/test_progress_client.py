@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from cloudstack_magic._client import CloudStack
-from cloudstack_magic._progress import ProgressReporter
+from cloudstack_magic.client._client import CloudStack
+from cloudstack_magic.progress._reporter import ProgressReporter
 
 
 async def test_a_paged_listing_is_summarised_with_its_rows_and_pages(simulator):

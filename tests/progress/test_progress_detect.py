@@ -9,9 +9,9 @@ import types
 
 import pytest
 
-from cloudstack_magic._progress import NoView, detect_frontend, reporter_for, resolve_mode
-from cloudstack_magic._textprogress import TextView
-from cloudstack_magic._widgets import WidgetView
+from cloudstack_magic.progress._reporter import NoView, detect_frontend, reporter_for, resolve_mode
+from cloudstack_magic.progress._text import TextView
+from cloudstack_magic.progress._widget import WidgetView
 
 
 class ZMQInteractiveShell:
@@ -67,7 +67,7 @@ def test_bad_mode_gets_one_clear_line():
 
 
 def test_auto_in_a_kernel_without_ipywidgets_falls_back_to_text(monkeypatch):
-    import cloudstack_magic._progress as progress
+    import cloudstack_magic.progress._reporter as progress
 
     monkeypatch.setattr(progress, "detect_frontend", lambda: "widget")
     assert resolve_mode("auto", widgets_available=False) == "text"
@@ -83,8 +83,8 @@ def test_importing_the_progress_layer_stays_light_and_plain_scripts_get_nothing(
     script = textwrap.dedent(
         """
         import sys
-        from cloudstack_magic._progress import reporter_for, NoView
-        from cloudstack_magic._background import start_background
+        from cloudstack_magic.progress._reporter import reporter_for, NoView
+        from cloudstack_magic.progress._background import start_background
         heavy = sorted(m for m in ("IPython", "ipywidgets", "pandas", "ipykernel") if m in sys.modules)
         print(heavy, isinstance(reporter_for("auto", "t").view, NoView))
         """

@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from cloudstack_magic._errors import ServerError
-from cloudstack_magic._progress import NoView, ProgressReporter, reporter_for
-from cloudstack_magic._textprogress import TextView
+from cloudstack_magic.progress._reporter import NoView, ProgressReporter, reporter_for
+from cloudstack_magic.progress._text import TextView
 
 
 def make(view, clock, **kw):
@@ -269,7 +269,7 @@ def test_text_mode_prints_the_hint_when_cancelled_early(clock, ev):
 
 
 def test_a_cancelled_wait_as_the_client_reports_it_is_still_running(view, clock):
-    from cloudstack_magic._events import JobProgress
+    from cloudstack_magic.client._events import JobProgress
 
     reporter = make(view, clock)
     with pytest.raises(asyncio.CancelledError), reporter:
@@ -282,7 +282,7 @@ def test_a_cancelled_wait_as_the_client_reports_it_is_still_running(view, clock)
 
 
 def test_a_job_cancelled_on_the_server_is_not_running(view, clock):
-    from cloudstack_magic._events import JobProgress
+    from cloudstack_magic.client._events import JobProgress
 
     reporter = make(view, clock)
     with reporter:

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from cloudstack_magic._progress import ProgressReporter
-from cloudstack_magic._widgets import INTERRUPT_HINT, WidgetView, comm_messages_during_await, summary_bundle
+from cloudstack_magic.progress._reporter import ProgressReporter
+from cloudstack_magic.progress._widget import INTERRUPT_HINT, WidgetView, comm_messages_during_await, summary_bundle
 
 
 def widget_reporter(clock, fake_display, on_cancel=None, cancel_button=True, **kw):
@@ -185,7 +185,7 @@ def test_closing_leaves_no_widget_of_ours_open(clock, fake_display, ev):
 
 
 def test_many_jobs_draw_at_most_max_rows_and_count_the_rest(clock, fake_display, ev):
-    from cloudstack_magic._widgets import MAX_ROWS
+    from cloudstack_magic.progress._widget import MAX_ROWS
 
     reporter, view = widget_reporter(clock, fake_display, reveal_after=0)
     with reporter:

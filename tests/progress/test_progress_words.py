@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudstack_magic._snapshot import Job, Listing, Snapshot
-from cloudstack_magic._textprogress import (
+from cloudstack_magic.progress._snapshot import Job, Listing, Snapshot
+from cloudstack_magic.progress._text import (
     format_seconds,
     pending_hint,
     status_line,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cloudstack_magic._spec import Api, Param, ResponseField, Spec, packaged_spec
+from cloudstack_magic.spec._spec import Api, Param, ResponseField, Spec, packaged_spec
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from . import inventory, storage, vms
+from . import inventory
+from . import storage
+from . import vms
 
 __all__ = ["inventory", "storage", "vms"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ..._spec import Api, packaged_spec
+from ...spec._spec import Api, packaged_spec
 from ..dispatch import Call, ListResult, Result, command, invalid_id
 from ..listing import list_rows
 from ..tables import Row

@@ -155,7 +155,7 @@ def packaged_spec() -> Spec:
     import json
     from importlib import resources
 
-    data = resources.files("cloudstack_magic").joinpath("data", PACKAGED_RESOURCE).read_bytes()
+    data = resources.files(__package__).joinpath("data", PACKAGED_RESOURCE).read_bytes()
     return Spec.from_listapis(json.loads(gzip.decompress(data)), version=PACKAGED_VERSION)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ._errors import ConfigError
+from .._errors import ConfigError
 
 ENVIRONMENT_REGION = "environment"
 ENV_PREFIX = "CLOUDSTACK_"

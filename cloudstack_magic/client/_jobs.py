@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._errors import (
+from .._errors import (
     CloudStackClientException,
     InvalidResponseError,
     JobCancelledError,

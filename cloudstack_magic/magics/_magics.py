@@ -32,9 +32,9 @@ from IPython.core.magic import (
 from IPython.core import magic_arguments as _arguments
 from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
-from ._help import USAGE
-from ._kernel import OrphanGuard, await_with_wakeups, interrupted_by_kernel
-from ._options import DEFAULTS
+from ..present._help import USAGE
+from ._runner import OrphanGuard, await_with_wakeups, interrupted_by_kernel
+from ..client._options import DEFAULTS
 from ._parse import ParseError, Word, expand, parse_calls, split_options, strip_comments, tokenize
 from ._results import title_of
 from ._session import MagicSession, Request, Settings
@@ -79,8 +79,8 @@ class CloudStackMagic(Magics):
     def _check_region(self, proposal: Any) -> str:
         name = (proposal["value"] or "").strip()
         if name:
-            from ._config import load_region
-            from ._errors import ConfigError
+            from ..config._regions import load_region
+            from .._errors import ConfigError
 
             try:
                 load_region(name)
@@ -104,7 +104,7 @@ class CloudStackMagic(Magics):
 
     @validate("progress")
     def _check_progress(self, proposal: Any) -> str:
-        from ._progress import MODES
+        from ..progress._reporter import MODES
 
         if proposal["value"] not in MODES:
             raise TraitError(f"CloudStackMagic.progress must be one of {', '.join(MODES)}; got {proposal['value']!r}")
@@ -255,8 +255,8 @@ class CloudStackMagic(Magics):
         return output, request, args.background
 
     def _subcommand(self, name: str, words: list[str]) -> Any:
-        from . import _help
-        from ._spec import packaged_spec
+        from ..present import _help
+        from ..spec._spec import packaged_spec
 
         if name == "help":
             if not words:
@@ -269,8 +269,8 @@ class CloudStackMagic(Magics):
             return _help.command_help(api)
         if name == "apis":
             return _help.api_listing(packaged_spec(), " ".join(words))
-        from ._config import default_region_name, list_regions
-        from ._errors import ConfigError
+        from ..config._regions import default_region_name, list_regions
+        from .._errors import ConfigError
 
         if name == "regions":
             try:
@@ -291,7 +291,7 @@ class CloudStackMagic(Magics):
 
     def _start_background(self, request: Request, settings: Settings, loop: Any) -> Any:
         """``--background``: on the kernel's loop when awaited there, else on the fallback loop."""
-        from ._background import start_background
+        from ..progress._background import start_background
 
         in_kernel = getattr(self.shell, "kernel", None) is not None
         if not in_kernel:

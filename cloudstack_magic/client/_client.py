@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._errors import (
+from .._errors import (
     CommandError,
     ConfigError,
     InvalidResponseError,
@@ -29,7 +29,7 @@ from ._jobs import wait_for_job
 from ._options import DEFAULTS, ClientOptions
 from ._paging import fetch_all_pages
 from ._params import to_params
-from ._spec import Api, Spec, packaged_spec
+from ..spec._spec import Api, Spec, packaged_spec
 from ._transport import PreparedRequest, Transport, build_request, is_read_only, unwrap
 
 __all__ = ["CloudStack"]
@@ -83,7 +83,7 @@ class CloudStack:
     def from_config(cls, region: str | None = None, **options: Any) -> CloudStack:
         """A client for ``region`` read like ``cs`` reads it (environment, ``cloudstack.ini``,
         ``~/.cmk/config``); ``options`` override the region's own."""
-        from ._config import load_region
+        from ..config._regions import load_region
 
         found = load_region(region)
         client = cls(found.endpoint, found.key, found.secret, **{**found.options, **options})

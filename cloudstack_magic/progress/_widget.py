@@ -26,7 +26,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from ._textprogress import (
+from ._text import (
     display_name,
     format_seconds,
     job_status,

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._config_sources import (
+from ._sources import (
     CMK_KEYS,
     CS_KEYS,
     ENV_PREFIX,
@@ -58,8 +58,8 @@ from ._config_sources import (
     read_sources,
     show,
 )
-from ._config_write import write_region_file
-from ._errors import ConfigError
+from ._write import write_region_file
+from .._errors import ConfigError
 
 __all__ = [
     "ENVIRONMENT_REGION",

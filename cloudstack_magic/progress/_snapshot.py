@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
-from ._events import JobProgress, PageProgress
+from ..client._events import JobProgress, PageProgress
 
 __all__ = ["Job", "Listing", "NoView", "Outcome", "ProgressView", "Snapshot"]
 

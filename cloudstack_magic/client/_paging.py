@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._errors import BadRequestError, ListChangedError
+from .._errors import BadRequestError, ListChangedError
 from ._events import PageProgress, ProgressCallback
 
 __all__ = ["ListChangedWarning", "fetch_all_pages", "rows_of", "server_page_size_limit"]

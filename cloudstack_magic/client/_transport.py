@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from yarl import URL
 
-from ._errors import (
+from .._errors import (
     CloudStackClientException,
     ConfigError,
     ConnectError,
@@ -133,7 +133,7 @@ class Transport:
             raise RuntimeError("this CloudStack client belongs to the event loop it was first used on; "
                                "create one CloudStack client per event loop")
         if self._session is None:
-            from . import __version__
+            from .._version import __version__
 
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.options.timeout,

@@ -27,9 +27,9 @@ import inspect
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
-from ._events import ProgressCallback
-from ._progress import ProgressReporter, reporter_for
-from ._textprogress import format_seconds
+from ..client._events import ProgressCallback
+from ._reporter import ProgressReporter, reporter_for
+from ._text import format_seconds
 
 __all__ = ["BackgroundHandle", "start_background"]
 

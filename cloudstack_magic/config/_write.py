@@ -14,8 +14,8 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
-from ._config_sources import parse, read_text
-from ._errors import ConfigError
+from ._sources import parse, read_text
+from .._errors import ConfigError
 
 __all__ = ["write_region_file"]
 

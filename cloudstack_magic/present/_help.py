@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._display import TableView
+from ._views import TableView
 
 if TYPE_CHECKING:
-    from ._spec import Api, Spec
+    from ..spec._spec import Api, Spec
 
 __all__ = ["USAGE", "api_listing", "command_help", "regions_view"]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import APIError, CloudStackClientException, JobError, redact
+from .._errors import APIError, CloudStackClientException, JobError, redact
 from ._parse import Call
 
 if TYPE_CHECKING:
     from ._session import Request
-    from ._spec import Api, Spec
+    from ..spec._spec import Api, Spec
 
 __all__ = [
     "DryRunView", "cancel_message", "checked", "combine", "explain", "limited_params", "one_line", "shaped",
@@ -116,7 +116,7 @@ class DryRunView:
 
 def checked(call: Call) -> tuple[Api | None, Call]:
     """The API for ``call`` from the packaged spec (case-forgiving name); missing required ones."""
-    from ._spec import packaged_spec
+    from ..spec._spec import packaged_spec
 
     spec: Spec = packaged_spec()
     api = spec.find(call.command)
@@ -140,7 +140,7 @@ def limited_params(call: Call, api: Api | None, limit: int | None) -> tuple[dict
     lowered = {k.lower() for k in params}
     if limit is None or api is None or not api.is_list or lowered & {"page", "pagesize"}:
         return params, None
-    from ._options import DEFAULTS
+    from ..client._options import DEFAULTS
 
     if limit <= DEFAULTS["max_page_size"]:
         params.update(page=1, pagesize=limit)
@@ -195,7 +195,7 @@ def combine(by_region: dict[str, Any], request: Request) -> Any:
 
 def explain(exc: CloudStackClientException, call: Call, api: Api | None) -> None:
     """Add the hint the server's words lack: a close command name, the job id."""
-    from ._spec import packaged_spec
+    from ..spec._spec import packaged_spec
 
     if api is None and isinstance(exc, APIError) and getattr(exc, "status", None) == 401:
         # A command the packaged spec lacks and a 401: most likely a typo (the server answers

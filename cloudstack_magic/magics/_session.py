@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._errors import CloudStackClientException, redact
-from ._kernel import SyncRunner
+from .._errors import CloudStackClientException, redact
+from ._runner import SyncRunner
 from ._parse import Call
 from ._results import (
     DryRunView,
@@ -42,7 +42,7 @@ from ._results import (
 )
 
 if TYPE_CHECKING:
-    from ._spec import Api
+    from ..spec._spec import Api
 
 __all__ = ["MagicSession", "Request", "Settings", "usage_error"]
 
@@ -138,7 +138,7 @@ class MagicSession:
     # -- clients --------------------------------------------------------------------------------
     async def client_for(self, region: str | None, settings: Settings) -> Any:
         """The client for ``region`` on the running loop (made on first use; remade on new options)."""
-        from ._client import CloudStack
+        from ..client._client import CloudStack
 
         loop = asyncio.get_running_loop()
         options: dict[str, Any] = {}
@@ -181,7 +181,7 @@ class MagicSession:
             return await self.run_calls(request, settings, progress)
 
     async def _run_with_progress(self, request: Request, settings: Settings) -> Any:
-        from ._progress import reporter_for
+        from ..progress._reporter import reporter_for
 
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -287,7 +287,7 @@ class MagicSession:
             outcome.created.append(f"region {region}: {summary}" if tag else summary)
         if request.raw:
             return raw
-        from ._frames import present
+        from ..present._frames import present
 
         attrs = {
             "params": redact({k: v for k, v in params.items()}),
@@ -344,7 +344,7 @@ def _usage_errors(short_errors: bool) -> Iterator[None]:
 
 
 def _has_param(command: str, name: str) -> bool:
-    from ._spec import packaged_spec
+    from ..spec._spec import packaged_spec
 
     api = packaged_spec().find(command)
     return api is not None and api.param(name) is not None
@@ -372,7 +372,7 @@ async def _all(coros: Any) -> list[Any]:
 
 
 def _resolved(mode: str) -> str:
-    from ._progress import resolve_mode
+    from ..progress._reporter import resolve_mode
 
     try:
         return resolve_mode(mode)

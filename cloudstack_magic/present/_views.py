@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ._errors import REDACTED, SECRET_PARAMS
+from .._errors import REDACTED, SECRET_PARAMS
 
 __all__ = [
     "FRAME_MARK",

@@ -17,13 +17,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._display import IDENTIFYING_COLUMNS, FRAME_MARK, GenericView, ResultView, SuccessView
+from ._views import IDENTIFYING_COLUMNS, FRAME_MARK, GenericView, ResultView, SuccessView
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ._spec import Api
+    from ..spec._spec import Api
 
 __all__ = ["FRAME_MARK", "column_order", "concat_frames", "present", "to_frame"]
 

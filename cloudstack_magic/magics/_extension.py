@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._kernel import HIDDEN_NAME, MAGIC_NAME, AwaitTransformer
+from ._transformer import HIDDEN_NAME, MAGIC_NAME, AwaitTransformer
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
@@ -24,10 +24,10 @@ def load_ipython_extension(shell: Any) -> None:
     if getattr(shell, _STATE_ATTR, None) is not None:
         return
     from ._completion import make_matcher
-    from ._config import list_regions
-    from ._display import install_formatters
+    from ..config._regions import list_regions
+    from ..present._views import install_formatters
     from ._magics import CloudStackMagic
-    from ._spec import packaged_spec
+    from ..spec._spec import packaged_spec
 
     magic = CloudStackMagic(shell)
     shell.register_magics(magic)

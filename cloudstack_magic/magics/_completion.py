@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._spec import Api, Param, Spec
+    from ..spec._spec import Api, Param, Spec
 
 __all__ = ["IdCache", "make_matcher", "list_api_for"]
 

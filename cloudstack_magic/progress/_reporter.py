@@ -40,9 +40,9 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, Literal
 
-from ._events import JobProgress, PageProgress, ProgressCallback
+from ..client._events import JobProgress, PageProgress, ProgressCallback
 from ._snapshot import Job, Listing, NoView, Outcome, ProgressView, Snapshot
-from ._textprogress import pending_hint, summary_text
+from ._text import pending_hint, summary_text
 
 __all__ = [
     "MODES",
@@ -348,7 +348,7 @@ def reporter_for(
     view: ProgressView = NoView()
     if resolved == "widget":
         try:
-            from ._widgets import WidgetView
+            from ._widget import WidgetView
 
             view = WidgetView(title, on_cancel, cancel_button=cancel_button, close_on_finish=autoshow)
         except ImportError:
@@ -356,7 +356,7 @@ def reporter_for(
                          "ipywidgets); showing a text line instead")
             resolved = "text"
     if resolved == "text":
-        from ._textprogress import TextView
+        from ._text import TextView
 
         view = TextView(stream)
     return ProgressReporter(

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ._errors import ConfigError
+from .._errors import ConfigError
 
 __all__ = ["DEFAULTS", "ClientOptions"]
 
@@ -202,7 +202,7 @@ def _validate(name: str, value: Any) -> bool | str:
 
 
 def _spec(name: str, value: Any) -> Any:
-    from ._spec import Spec
+    from ..spec._spec import Spec
 
     if value is not None and not isinstance(value, Spec):
         raise ConfigError(f"client option spec must be a cloudstack_magic.Spec, not {type(value).__name__}")
