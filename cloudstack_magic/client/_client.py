@@ -29,6 +29,7 @@ from ._jobs import wait_for_job
 from ._options import DEFAULTS, ClientOptions
 from ._paging import fetch_all_pages
 from ._params import to_params
+from ..spec._replies import is_list_command
 from ..spec._spec import Api, Spec, packaged_spec
 from ._transport import PreparedRequest, Transport, build_request, is_read_only, unwrap
 
@@ -224,7 +225,7 @@ class CloudStack:
         per page (``-1`` alone is the server's "everything in one request"). Never more rows per
         page than the server said it allows.
         """
-        is_list = api.is_list if api else command.lower().startswith("list")
+        is_list = is_list_command(command, api)
         if not (is_list if fetch_all is None else fetch_all) or any(name.lower() == "page" for name in strings):
             return None
         size_keys = [name for name in strings if name.lower() == "pagesize"]

@@ -27,9 +27,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._errors import BadRequestError, ListChangedError
+from ..spec._replies import rows_of
 from ._events import PageProgress, ProgressCallback
 
-__all__ = ["ListChangedWarning", "fetch_all_pages", "rows_of", "server_page_size_limit"]
+__all__ = ["ListChangedWarning", "fetch_all_pages", "server_page_size_limit"]
 
 FetchPage = Callable[[int, int], Awaitable[Any]]
 
@@ -40,15 +41,6 @@ _PAGE_SIZE_LIMIT = re.compile(
 
 class ListChangedWarning(UserWarning):
     """A list's total changed while its pages were read; the rows may mix two moments."""
-
-
-def rows_of(reply: Any) -> tuple[str | None, list[Any]]:
-    """``(objectname, rows)`` of a list reply: the one list-valued key other than ``count``."""
-    if isinstance(reply, dict):
-        for key, value in reply.items():
-            if key != "count" and isinstance(value, list):
-                return key, value
-    return None, []
 
 
 def server_page_size_limit(error: BaseException) -> int | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._errors import CloudStackClientException, redact
+from ..spec._replies import rows_of
 from ._runner import SyncRunner
 from ._parse import Call
 from ._results import (
@@ -319,7 +320,7 @@ class MagicSession:
                 if _has_param(list_command, "listall"):
                     query.setdefault("listall", "true")  # an admin picks from everyone's resources
                 result = await client.call(list_command, query, fetch_all=False)
-                return _rows_of(result)
+                return rows_of(result)[1]
 
             return self.runner.run_in_thread(work(), timeout=COMPLETION_TIMEOUT)
 
@@ -348,13 +349,6 @@ def _has_param(command: str, name: str) -> bool:
 
     api = packaged_spec().find(command)
     return api is not None and api.param(name) is not None
-
-
-def _rows_of(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    for value in result.values():
-        if isinstance(value, list):
-            return value
-    return []
 
 
 async def _all(coros: Any) -> list[Any]:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..spec._replies import is_list_command
 from ._views import IDENTIFYING_COLUMNS, FRAME_MARK, GenericView, ResultView, SuccessView
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def present(
     if not isinstance(result, Mapping):
         return GenericView(command, {"result": result})
     rows_key = _rows_key(result)
-    if rows_key is not None or _only_count(result) and _lists(command, api):
+    if rows_key is not None or _only_count(result) and is_list_command(command, api):
         rows = result[rows_key] if rows_key is not None else []
         frame_attrs.setdefault("count", result.get("count", len(rows)))
         return to_frame(rows, api=api, attrs=frame_attrs)
@@ -182,12 +183,6 @@ def _rows_key(result: Mapping[str, Any]) -> str | None:
 
 def _only_count(result: Mapping[str, Any]) -> bool:
     return set(result) <= {"count"}
-
-
-def _lists(command: str, api: Api | None) -> bool:
-    """Whether an empty reply (``{}`` / ``{"count": n}``) means "no rows": for paged list APIs,
-    and for ``list…`` commands the spec does not know or that take no paging parameters."""
-    return (api is not None and api.is_list) or command.lower().startswith("list")
 
 
 def _union_of_keys(rows: list[Mapping[str, Any]]) -> list[str]:

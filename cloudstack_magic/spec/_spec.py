@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+from .._suggest import close_matches
+
 # difflib, gzip, json and importlib.resources are imported where used: `import cloudstack_magic`
 # must stay close to `import aiohttp` in cost, and the spec loads only when first asked for.
 
@@ -83,10 +85,7 @@ class Api:
 
     def suggest_param(self, name: str, n: int = 3) -> list[str]:
         """Parameter names close to ``name`` (as the API spells them), for a "did you mean" hint."""
-        import difflib
-
-        close = difflib.get_close_matches(name.lower(), list(self._by_lower), n=n, cutoff=0.6)
-        return [self._by_lower[lower].name for lower in close]
+        return close_matches(name, [p.name for p in self.params], n=n)
 
 
 class Spec(Mapping[str, Api]):
@@ -129,14 +128,7 @@ class Spec(Mapping[str, Api]):
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Command names close to ``name`` (correct spelling first when only the case is off)."""
-        import difflib
-
-        exact = self._by_lower.get(name.lower())
-        close = difflib.get_close_matches(name.lower(), list(self._by_lower), n=n, cutoff=0.6)
-        names = [self._by_lower[c] for c in close]
-        if exact:
-            names = [exact] + [c for c in names if c != exact]
-        return names[:n]
+        return close_matches(name, self._apis, n=n)
 
     def search(self, word: str = "") -> list[Api]:
         """APIs whose name (or, failing that, description) contains ``word``, case-insensitive,
