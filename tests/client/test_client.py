@@ -284,6 +284,7 @@ def test_use_from_another_loop_is_a_clear_error(unused_port: int) -> None:
 async def test_from_config_uses_the_region(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     ini = tmp_path / "cloudstack.ini"
     ini.write_text(f"[lab]\nendpoint = {ENDPOINT}\nkey = {KEY}\nsecret = {SECRET}\ntimeout = 7\n")
+    ini.chmod(0o600)
     monkeypatch.setenv("CLOUDSTACK_CONFIG", str(ini))
     for name in ("CLOUDSTACK_ENDPOINT", "CLOUDSTACK_KEY", "CLOUDSTACK_SECRET", "CLOUDSTACK_REGION"):
         monkeypatch.delenv(name, raising=False)

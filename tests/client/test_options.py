@@ -51,6 +51,7 @@ def test_the_same_words_mean_the_same_from_keywords_ini_and_environment(
 
     (tmp_path / "cloudstack.ini").write_text(
         f"[cloudstack]\nendpoint = https://c.example/client/api\nkey = k\nsecret = s\nverify = {word}\n")
+    (tmp_path / "cloudstack.ini").chmod(0o600)
     from_ini = load_region(environ={}, cwd=tmp_path, home=tmp_path).options["verify"]
     env = {"CLOUDSTACK_ENDPOINT": "https://c.example/client/api", "CLOUDSTACK_KEY": "k",
            "CLOUDSTACK_SECRET": "s", "CLOUDSTACK_VERIFY": word}
@@ -66,6 +67,7 @@ def test_config_values_arrive_as_the_clients_types(tmp_path: Path) -> None:
     (tmp_path / "cloudstack.ini").write_text(
         "[cloudstack]\nendpoint = https://c.example/client/api\nkey = k\nsecret = s\n"
         "timeout = 30\nretry = 2\nexpiration = 300\npage_size = 50\n")
+    (tmp_path / "cloudstack.ini").chmod(0o600)
     options = load_region(environ={}, cwd=tmp_path, home=tmp_path).options
     assert ClientOptions.from_kwargs(options) == ClientOptions(timeout=30.0, retries=2, expires_in=300.0,
                                                                max_page_size=50)
