@@ -28,7 +28,7 @@ from .._errors import (
     redact,
 )
 
-__all__ = ["Masker", "Reply", "how_to_check", "read_answer", "unwrap"]
+__all__ = ["Answer", "Call", "Masker", "Reply", "how_to_check", "read_answer", "unwrap"]
 
 #: Statuses worth a second try for a read-only command.
 RETRY_STATUSES = frozenset({429, *range(500, 531)}) - {501, 505}
@@ -92,6 +92,9 @@ class Call:
     shown: str
     mask: Masker
 
+    def __repr__(self) -> str:  # a traceback local (%xmode Verbose): the signed params, masked
+        return f"Call({self.command!r}, read_only={self.read_only}, params={self.mask.value(dict(self.params))!r})"
+
     def unknown_outcome(self) -> str:
         """``""`` for a read-only command, else the sentence saying the outcome is unknown."""
         if self.read_only:
@@ -128,22 +131,53 @@ def _list_command_for(command: str) -> str | None:
     return None
 
 
-def read_answer(status: int, headers: Mapping[str, str], raw: bytes, call: Call) -> Any:
-    """The decoded JSON body of a CloudStack answer; an exception of the tree for anything else."""
-    content_type = _header(headers, "Content-Type")
+@dataclass(frozen=True)
+class Answer:
+    """What one exchange brought back, as plain data. Its repr shows no byte of the body or
+    headers: a proxy's page may echo the signed URL, and this object is a traceback local."""
+
+    status: int
+    headers: Mapping[str, str]
+    raw: bytes
+
+    def __repr__(self) -> str:
+        return f"Answer(status={self.status}, {len(self.raw)} bytes)"
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    body: Any
+
+    def __repr__(self) -> str:
+        return "_Decoded(...)"
+
+
+def read_answer(answer: Answer, call: Call) -> Any:
+    """The decoded JSON body of a CloudStack answer; an exception of the tree for anything else.
+
+    The error is raised here, from a frame whose locals all mask (the body is read in a frame
+    that has returned), so a verbose traceback shows nothing the server echoed."""
+    outcome = _read(answer, call)
+    if isinstance(outcome, CloudStackClientException):
+        raise outcome
+    return outcome.body
+
+
+def _read(answer: Answer, call: Call) -> _Decoded | CloudStackClientException:
+    status, headers, raw = answer.status, answer.headers, answer.raw
     try:
         body = _parse_json(raw) if raw.strip() else None
     except ValueError:
         body = None
     if not isinstance(body, dict):
         if status == 429:
-            raise _throttled(call, status, headers, "API rate limit exceeded", None, None, None)
-        raise _not_cloudstack(call, status, headers, content_type, raw)
+            return _throttled(call, status, headers, "API rate limit exceeded", None, None, None)
+        return _not_cloudstack(call, status, headers, _header(headers, "Content-Type"), raw)
     inner = unwrap(body)
     is_error = isinstance(inner, dict) and "errorcode" in inner and "errortext" in inner
     if status >= 400 or is_error:
-        raise _api_error(call, status, headers, inner if isinstance(inner, dict) else {}, body)
-    return body
+        return _api_error(call, status, headers, inner if isinstance(inner, dict) else {}, body)
+    return _Decoded(body)
 
 
 def _not_cloudstack(call: Call, status: int, headers: Mapping[str, str], content_type: str,

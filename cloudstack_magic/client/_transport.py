@@ -30,7 +30,7 @@ import inspect
 import random
 import re
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
@@ -48,7 +48,7 @@ from .._errors import (
     TransportError,
     redact,
 )
-from ._answers import Call, Masker, Reply, read_answer, unwrap
+from ._answers import Answer, Call, Masker, Reply, read_answer, unwrap
 from ._options import ClientOptions
 from ._signing import query_string, signed_params
 
@@ -116,15 +116,6 @@ def build_request(endpoint: str, params: dict[str, str], api_key: str, secret: s
 
 #: The seam: answers a prepared request instead of HTTP (plain function or coroutine).
 Handler: TypeAlias = Callable[["PreparedRequest"], "Reply | Awaitable[Reply]"]
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """What one exchange brought back; plain data (no aiohttp object outlives the exchange)."""
-
-    status: int
-    headers: Mapping[str, str]
-    raw: bytes
 
 
 class Transport:
@@ -232,9 +223,9 @@ class Transport:
                 raise
         if error is not None:
             raise error
-        return read_answer(answer.status, answer.headers, answer.raw, call)
+        return read_answer(answer, call)
 
-    async def _ask_handler(self, request: PreparedRequest) -> _Answer:
+    async def _ask_handler(self, request: PreparedRequest) -> Answer:
         self._check_open()
         assert self._handler is not None
         result = self._handler(request)
@@ -242,13 +233,13 @@ class Transport:
         if not isinstance(reply, Reply):
             raise TypeError(f"a transport handler must return a Reply, not {type(reply).__name__}")
         headers, raw = reply.raw()
-        return _Answer(reply.status, headers, raw)
+        return Answer(reply.status, headers, raw)
 
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("this CloudStack client is closed; create a new one")
 
-    async def _exchange(self, request: PreparedRequest, read_only: bool) -> _Answer:
+    async def _exchange(self, request: PreparedRequest, read_only: bool) -> Answer:
         """The HTTP exchange itself: the only frame that holds aiohttp's response object."""
         session = self._session_here()
         if request.method == "GET":
@@ -260,7 +251,7 @@ class Transport:
                                        allow_redirects=read_only, max_redirects=MAX_REDIRECTS)
         async with response_cm as response:
             raw = await response.read()
-            return _Answer(response.status, dict(response.headers), raw)
+            return Answer(response.status, dict(response.headers), raw)
 
     def _failure(self, exc: BaseException, call: Call) -> CloudStackClientException | None:
         """The package's error for a failed exchange, or None to let ``exc`` through as is
