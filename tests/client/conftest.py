@@ -126,18 +126,20 @@ Answer = Reply | Callable[[dict[str, str]], Reply] | BaseException
 class FakeServer:
     """A transport handler: answers by command from ``answers``, records what was sent.
 
-    An answer is a :class:`Reply`, a function of the sent parameters returning one, or an
-    exception to raise (``TimeoutError``, ``ConnectionResetError``…). Unknown commands fail
-    the test."""
+    An answer is a :class:`Reply`, a function of the sent parameters returning one, an
+    exception to raise (``TimeoutError``, ``ConnectionResetError``…), or a list of those given
+    in turn (the last one repeats). A command without an answer fails the test."""
 
     def __init__(self) -> None:
-        self.answers: dict[str, Answer] = {}
+        self.answers: dict[str, Answer | list[Answer]] = {}
         self.requests: list[PreparedRequest] = []
 
     def __call__(self, request: PreparedRequest) -> Reply:
         self.requests.append(request)
         params = dict(request.params)
         answer = self.answers[params["command"]]
+        if isinstance(answer, list):
+            answer = answer.pop(0) if len(answer) > 1 else answer[0]
         if isinstance(answer, BaseException):
             raise answer
         return answer(params) if callable(answer) else answer
