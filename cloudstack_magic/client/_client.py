@@ -1,7 +1,7 @@
 """``CloudStack``: the async client. It wires the layers and owns the call's lifecycle.
 
-A call goes: Python values → strings (``_params``) → checked against a live spec when one is
-known → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
+A call goes: Python values → strings (``_params``) → checked by the one validator
+(``_validate``: the live spec when known, else the shipped one) → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
 commands, or the job awaited (``_jobs``) for async ones. Which command is a paged list or an
 async job comes from the spec (live if fetched, else the packaged 4.18 one); for a command in
 neither, a name starting with ``list`` is a list and a reply carrying ``jobid`` is a job.

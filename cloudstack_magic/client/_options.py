@@ -75,8 +75,10 @@ class ClientOptions:
     * ``async_poll_latency`` / ``poll_initial`` / ``job_timeout``: job polling.
     * ``signature_version`` (3 or None) and ``expires_in``: request expiry.
     * ``method`` (``auto``/``get``/``post``) and ``post_threshold`` (query bytes).
-    * ``validate``: ``auto`` (check calls against a live spec once one was fetched),
-      ``True`` (fetch it on first call), ``False`` (never check).
+    * ``validate``: ``auto`` (check every call before sending: against the live spec once one
+      was fetched, else the shipped 4.18 spec, where a command it lacks is sent unchecked),
+      ``True`` (fetch the live spec on the first call), ``False`` (never check: for servers
+      newer than the spec).
     * ``spec``: a :class:`~cloudstack_magic.Spec` to treat as the live spec.
     * ``headers``: extra HTTP headers sent with every request.
     * ``handler``: answer requests with this function instead of HTTP (the transport seam, for
