@@ -199,11 +199,16 @@ async def test_without_a_live_spec_the_shipped_spec_checks_parameters(fake: Fake
     assert not fake.sent()
 
 
-async def test_validate_false_sends_anyway(fake: FakeServer) -> None:
+async def test_validate_false_sends_anyway(fake: FakeServer, fake_cs: CloudStack) -> None:
     fake.answers["listVirtualMachines"] = json_reply("listVirtualMachines", {"count": 0})
     async with client(fake, validate=False) as cs:
         assert await cs.listVirtualMachines(newparameter="x", listall="maybe") == {"count": 0}
     assert fake.sent()[0]["newparameter"] == "x"
+    # per call, as %cloudstack --no-validate needs it
+    assert await fake_cs.call("listVirtualMachines", {"newparameter": "y"}, validate=False) == {"count": 0}
+    assert fake_cs.prepare("listVirtualMachines", {"newparameter": "y"}, validate=False).params["newparameter"] == "y"
+    with pytest.raises(InvalidParameterError):
+        await fake_cs.call("listVirtualMachines", {"newparameter": "y"})
 
 
 async def test_a_dict_for_tags_is_sent_as_key_value_pairs(fake: FakeServer, fake_cs: CloudStack) -> None:
