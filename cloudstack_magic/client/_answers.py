@@ -109,9 +109,11 @@ def how_to_check(command: str, params: Mapping[str, str]) -> str:
     'check with listAsyncJobs or listVirtualMachines name=web-1 before sending it again'
     """
     listing = _list_command_for(command)
-    name = next((f" name={v}" for k, v in params.items() if k.lower() == "name" and v), "")
-    if not name:
-        name = next((f" id={v}" for k, v in params.items() if k.lower() == "id" and v), "")
+    name = ""
+    for field_name in ("name", "displayname", "id"):  # what the list command can filter by
+        name = next((f" {field_name}={v}" for k, v in params.items() if k.lower() == field_name and v), "")
+        if name:
+            break
     where = f"listAsyncJobs or {listing}{name}" if listing else "listAsyncJobs or the matching list command"
     return f"check with {where} before sending it again"
 
@@ -164,25 +166,25 @@ def read_answer(answer: Answer, call: Call) -> Any:
 
 
 def _read(answer: Answer, call: Call) -> _Decoded | CloudStackClientException:
-    status, headers, raw = answer.status, answer.headers, answer.raw
     try:
-        body = _parse_json(raw) if raw.strip() else None
+        body = _parse_json(answer.raw) if answer.raw.strip() else None
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        if status == 429:
-            return _throttled(call, status, headers, "API rate limit exceeded", None, None, None)
-        return _not_cloudstack(call, status, headers, _header(headers, "Content-Type"), raw)
+        if answer.status == 429:
+            return _throttled(call, answer, "API rate limit exceeded", None, None, None)
+        return _not_cloudstack(call, answer)
     inner = unwrap(body)
     is_error = isinstance(inner, dict) and "errorcode" in inner and "errortext" in inner
-    if status >= 400 or is_error:
-        return _api_error(call, status, headers, inner if isinstance(inner, dict) else {}, body)
+    if answer.status >= 400 or is_error:
+        return _api_error(call, answer, inner if isinstance(inner, dict) else {}, body)
     return _Decoded(body)
 
 
-def _not_cloudstack(call: Call, status: int, headers: Mapping[str, str], content_type: str,
-                    raw: bytes) -> InvalidResponseError:
-    sample = _one_line(raw[:120].decode("utf-8", "replace"))
+def _not_cloudstack(call: Call, answer: Answer) -> InvalidResponseError:
+    status, headers = answer.status, answer.headers
+    content_type = _header(headers, "Content-Type")
+    sample = _one_line(answer.raw[:120].decode("utf-8", "replace"))
     what = f"answered HTTP {status} with {content_type or 'no content type'}, not CloudStack JSON"
     location = _header(headers, "Location")
     if 300 <= status < 400:
@@ -223,14 +225,14 @@ def unwrap(body: Any) -> Any:
     return body
 
 
-def _api_error(call: Call, status: int, headers: Mapping[str, str], inner: dict[str, Any],
-               body: Any) -> CloudStackClientException:
+def _api_error(call: Call, answer: Answer, inner: dict[str, Any], body: Any) -> CloudStackClientException:
+    status = answer.status
     code = _int(inner.get("errorcode")) or status
     text = call.mask(_one_line(inner.get("errortext") or "")) or f"HTTP {status}"
     body = call.mask.value(body)
     cserrorcode = _int(inner.get("cserrorcode"))
     if code == 429 or status == 429:
-        return _throttled(call, status, headers, text, code, cserrorcode, body)
+        return _throttled(call, answer, text, code, cserrorcode, body)
     detail = f"error {code}" + (f", cserrorcode {cserrorcode}" if cserrorcode else "")
     hint = ""
     if code == 401:
@@ -240,9 +242,10 @@ def _api_error(call: Call, status: int, headers: Mapping[str, str], inner: dict[
         status=status, cserrorcode=cserrorcode, command=call.command, retryable=status in RETRY_STATUSES)
 
 
-def _throttled(call: Call, status: int, headers: Mapping[str, str], text: str, code: int | None,
-               cserrorcode: int | None, body: Any) -> ThrottledError:
-    retry_after = _retry_after(_header(headers, "Retry-After"))
+def _throttled(call: Call, answer: Answer, text: str, code: int | None, cserrorcode: int | None,
+               body: Any) -> ThrottledError:
+    status = answer.status
+    retry_after = _retry_after(_header(answer.headers, "Retry-After"))
     wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
     return ThrottledError(call.mask(f"{call.command}: {text} (error {code or status}){wait}"), code or status,
                           text, body, status=status, cserrorcode=cserrorcode, command=call.command,
