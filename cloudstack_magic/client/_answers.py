@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..spec._spec import Api
 from .._errors import (
     CloudStackClientException,
     InvalidResponseError,
@@ -105,20 +106,32 @@ class Call:
 def how_to_check(command: str, params: Mapping[str, str]) -> str:
     """Advice for a state-changing call whose outcome is unknown: where to look before resending.
 
+    Names the list command of the object (``deployVirtualMachine`` → ``listVirtualMachines``) with
+    a filter it really takes (``name=``, else ``keyword=``, or ``id=``) when the call gave one.
+
     >>> how_to_check("deployVirtualMachine", {"name": "web-1"})
     'check with listAsyncJobs or listVirtualMachines name=web-1 before sending it again'
     """
-    listing = _list_command_for(command)
-    name = ""
-    for field_name in ("name", "displayname", "id"):  # what the list command can filter by
-        name = next((f" {field_name}={v}" for k, v in params.items() if k.lower() == field_name and v), "")
-        if name:
+    listing = _list_api_for(command)
+    if listing is None:
+        return "check with listAsyncJobs or the matching list command before sending it again"
+    given = {k.lower(): v for k, v in params.items() if v}
+    taken = {p.name.lower() for p in listing.params}
+    where = ""
+    for field_name in ("name", "displayname", "id"):
+        value = given.get(field_name)
+        if value is None:
+            continue
+        if field_name in taken:
+            where = f" {field_name}={value}"
+        elif field_name != "id" and "keyword" in taken:
+            where = f" keyword={value}"
+        if where:
             break
-    where = f"listAsyncJobs or {listing}{name}" if listing else "listAsyncJobs or the matching list command"
-    return f"check with {where} before sending it again"
+    return f"check with listAsyncJobs or {listing.name}{where} before sending it again"
 
 
-def _list_command_for(command: str) -> str | None:
+def _list_api_for(command: str) -> Api | None:
     from ..spec._spec import packaged_spec
 
     match = _VERB.match(command)
@@ -129,7 +142,7 @@ def _list_command_for(command: str) -> str | None:
     for plural in (noun + "s", noun + "es", noun[:-1] + "ies", noun):
         api = spec.find("list" + plural)
         if api is not None:
-            return api.name
+            return api
     return None
 
 

@@ -66,12 +66,12 @@ async def test_a_cloudstack_refusal_is_a_known_outcome(fake: FakeServer, fake_cs
 
 
 def test_how_to_check_names_the_list_command_and_the_object() -> None:
-    assert how_to_check("createNetwork", {"name": "n1"}) == (
-        "check with listAsyncJobs or listNetworks name=n1 before sending it again")
+    assert how_to_check("createNetwork", {"name": "n1"}) == (  # listNetworks has no name=: keyword=
+        "check with listAsyncJobs or listNetworks keyword=n1 before sending it again")
     assert how_to_check("registerTemplate", {}) == "check with listAsyncJobs or listTemplates before sending it again"
     assert how_to_check("updateVirtualMachine", {"id": VM}).endswith(f"listVirtualMachines id={VM} before sending it again")
-    assert how_to_check("deployVirtualMachine", {"displayname": "web"}).endswith(
-        "listVirtualMachines displayname=web before sending it again")
+    assert how_to_check("deployVirtualMachine", {"displayname": "web"}).endswith(  # no displayname= there
+        "listVirtualMachines keyword=web before sending it again")
     assert how_to_check("frobnicate", {}) == (
         "check with listAsyncJobs or the matching list command before sending it again")
 
