@@ -89,6 +89,9 @@ class Server:
             return web.Response()
         if self.mode == "redirect":
             raise web.HTTPFound(location=request.path_qs)
+        if self.mode == "echo":  # CloudStack's own error, echoing the request as JSON
+            return web.json_response({"errorresponse": {"errorcode": 431, "errortext": f"bad request {params}"}},
+                                     status=431)
         return web.Response(status=504, text=f"<html>gateway timeout for {request.path_qs}</html>",
                             content_type="text/html")
 
@@ -120,7 +123,7 @@ def everything_shown(exc: BaseException) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("mode", ["html", "drop", "redirect"])
+@pytest.mark.parametrize("mode", ["html", "drop", "redirect", "echo"])
 @pytest.mark.parametrize("command", ["listZones", "deployVirtualMachine"])
 async def test_no_traceback_local_or_chained_error_holds_a_secret(
         audited: Server, mode: str, command: str, caplog: pytest.LogCaptureFixture) -> None:
