@@ -147,8 +147,24 @@ def test_limit_on_a_single_resource_is_refused(ip: Any, simulator: Any) -> None:
     assert "list results only" in usage_error(ip, f"%cloudstack --columns id rebootVirtualMachine id={vm}")
 
 
-def test_unknown_command_refused_with_401_leads_with_the_typo(ip: Any) -> None:
+def test_unknown_command_names_the_one_clearly_best_suggestion_and_sends_nothing(ip: Any, simulator: Any) -> None:
+    simulator.reset()
     message = usage_error(ip, "%cloudstack listVirtualMachine")
-    assert message.startswith("listVirtualMachine: no such API in CloudStack 4.18 and the server refused it (401)")
-    assert message.index("did you mean listVirtualMachines") < message.index("check the key, secret and clock")
-    assert "unable to verify user credentials" not in message
+    assert message == "listVirtualMachine: no such API in CloudStack 4.18 — did you mean listVirtualMachines?"
+    assert simulator.stats()["commands"] == {}  # the client's validator refused it before sending
+
+
+def test_unknown_command_sent_anyway_never_blames_the_credentials(ip: Any) -> None:
+    message = usage_error(ip, "%cloudstack --no-validate listVirtualMachine")
+    assert message.startswith("listVirtualMachine: no such API in CloudStack 4.18 (the server refused it: 401)")
+    assert message.endswith("did you mean listVirtualMachines?")
+    assert "key" not in message and "secret" not in message and "unable to verify" not in message
+
+
+def test_a_refused_signature_on_a_real_command_mentions_the_credentials(
+    bare_ip: Any, isolated_config: Path, simulator: Any
+) -> None:
+    write_ini(isolated_config, {"cloudstack": {"endpoint": simulator.endpoint, "key": simulator.api_key,
+                                               "secret": "not-the-secret"}})
+    message = usage_error(bare_ip, "%cloudstack listZones")
+    assert "check the key, secret and clock" in message and "did you mean" not in message
