@@ -168,3 +168,38 @@ def test_a_refused_signature_on_a_real_command_mentions_the_credentials(
                                                "secret": "not-the-secret"}})
     message = usage_error(bare_ip, "%cloudstack listZones")
     assert "check the key, secret and clock" in message and "did you mean" not in message
+
+
+def test_a_failed_call_shows_its_error_once_not_a_failed_after_summary_above_it(
+    ip: Any, isolated_config: Path, fresh_simulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim = fresh_simulator(vms=3, job_seconds=1.0)
+    write_ini(isolated_config, {"small": {"endpoint": sim.endpoint, "key": sim.api_key, "secret": sim.secret_key}})
+    cloud = sim.runtime.cloud
+    zone, template = next(iter(cloud.zones))["id"], next(iter(cloud.templates))["id"]
+    offering = next(iter(cloud.serviceofferings))["id"]
+    for used_total in cloud.capacity.values():
+        used_total[1] = used_total[0]  # the job fails after a second: the live line was shown
+    ip.run_cell("%config CloudStackMagic.progress = 'text'")
+    message = usage_error(ip, f"%cloudstack -r small deployVirtualMachine zoneid={zone} templateid={template} "
+                              f"serviceofferingid={offering}")
+    shown = capsys.readouterr().err
+    assert "deployVirtualMachine" in shown  # the live line was there ...
+    assert "failed after" not in shown  # ... and is erased, not replaced by a second account of the error
+    assert "failed" in message
+
+
+@pytest.mark.parametrize(("name", "what"), [("json", "module"), ("list", "builtin")])
+def test_output_name_that_hides_a_module_or_builtin_warns(
+    ip: Any, name: str, what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip.run_cell(f"%cloudstack -o {name} listZones")
+    warning = capsys.readouterr().err.strip()
+    assert warning.startswith(f"warning: -o {name} ") and f"hiding the {what} {name}" in warning
+    assert "\n" not in warning
+    assert hasattr(ip.user_ns[name], "columns")  # still stored: a warning, not a refusal
+
+
+def test_an_ordinary_output_name_does_not_warn(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ip.run_cell("%cloudstack -o zones listZones")
+    assert "warning" not in capsys.readouterr().err
