@@ -39,26 +39,26 @@ def usage_error(message: str) -> UsageError:
     return UsageError(message)
 
 
-def add_context(exc: BaseException, *, region: str | None = None, hint: str | None = None) -> None:
-    """Record where ``exc`` happened and what to do, as fields :func:`render` shows.
+def add_context(exc: CloudStackClientException, *, region: str | None = None, hint: str | None = None) -> None:
+    """Record where ``exc`` happened and what to do, in the fields :func:`render` shows.
 
-    Fields, never the message: the exception stays what its raiser made it.
+    Fields, never the message: the exception stays what its raiser made it. A hint the message
+    already carries is not repeated.
     """
     if region is not None:
-        setattr(exc, "region", region)
+        exc.region = region
     if hint and hint not in str(exc):
-        setattr(exc, "hint", hint)
+        exc.hint = hint
 
 
 def render(exc: BaseException) -> str:
     """The one line for ``exc``: ``region R: message (hint)``, whitespace folded, secrets masked."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    hint = getattr(exc, "hint", None)
-    if isinstance(hint, str) and hint and hint not in text:
-        text = f"{text} ({' '.join(hint.split())})"
-    region = getattr(exc, "region", None)
-    if isinstance(region, str) and region and not text.startswith(f"region {region}:"):
-        text = f"region {region}: {text}"
+    if isinstance(exc, CloudStackClientException):
+        if exc.hint and exc.hint not in text:
+            text = f"{text} ({' '.join(exc.hint.split())})"
+        if exc.region and not text.startswith(f"region {exc.region}:"):
+            text = f"region {exc.region}: {text}"
     return str(redact(text))
 
 

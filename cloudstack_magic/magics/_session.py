@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._errors import APIError, CloudStackClientException, JobError, UnknownCommandError, redact
+from .._errors import APIError, CloudStackClientException, InvalidParameterError, JobError, UnknownCommandError, redact
 from ..spec._replies import rows_of
 from ._apicache import SyncedApis, cached_spec, save_apis
 from ._messages import add_context, best_suggestions, cancel_message, failure_report, render, unknown_command
@@ -79,9 +79,13 @@ class MagicSession:
         """The API of ``region``'s endpoint: what ``sync`` stored for it, else the packaged spec."""
         from ..spec._spec import packaged_spec
 
+        return self._synced(region) or packaged_spec()
+
+    def _synced(self, region: str | None) -> Spec | None:
+        """The spec ``sync`` stored for ``region``'s endpoint: the client checks calls against it
+        as the server's own (unknown commands refused before sending)."""
         found = self.region(region)
-        synced = cached_spec(found.endpoint) if found is not None else None
-        return synced or packaged_spec()
+        return cached_spec(found.endpoint) if found is not None else None
 
     async def sync(self, region: str | None, settings: Settings) -> SyncedApis:
         """Read the server's ``listApis`` (and version) and store it for this endpoint."""
@@ -105,7 +109,10 @@ class MagicSession:
         from ..client._client import CloudStack
 
         loop = asyncio.get_running_loop()
-        options: dict[str, Any] = {"validate": validate, "spec": self.spec_for(region) if validate else None}
+        # "auto": check against the synced spec when there is one, else the shipped one (which
+        # sends a command it lacks: a newer server may have it); False: --no-validate
+        options: dict[str, Any] = {"validate": "auto" if validate else False,
+                                   "spec": self._synced(region) if validate else None}
         if settings.page_concurrency is not None:
             options["page_concurrency"] = settings.page_concurrency
         if settings.job_timeout is not None:
@@ -300,6 +307,8 @@ class MagicSession:
             add_context(exc, hint=f"did you mean {' or '.join(close)}?" if close else None)
         elif isinstance(exc, APIError) and exc.status == 401:
             add_context(exc, hint="check the key, secret and clock")
+        elif isinstance(exc, InvalidParameterError) and (exc.parameter or "").lower() == "filter":
+            exc.hint = "in %cloudstack, --columns a,b keeps only those columns"
         if isinstance(exc, JobError) and exc.jobid:
             add_context(exc, hint=f"job {exc.jobid}")
         if request.fan_out:

@@ -40,7 +40,9 @@ def test_completion_gives_up_quickly_on_an_unreachable_region(bare_ip: Any, isol
                                                "key": "k", "secret": "s", "retry": "0"}})
     started = time.monotonic()
     found = complete(bare_ip, "%cloudstack stopVirtualMachine id=")
-    assert time.monotonic() - started < 5
+    # a hang, not slowness: the lookup itself gives up after COMPLETION_TIMEOUT (2 s); a loaded
+    # 2-core machine may add seconds of Jedi and imports around it
+    assert time.monotonic() - started < 30
     assert not [c for c in found if c.text.count("-") >= 4]  # no ids, and no exception
 
 
