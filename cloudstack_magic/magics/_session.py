@@ -177,8 +177,6 @@ class MagicSession:
 
         mode = request.progress or settings.progress
         reporter = reporter_for(mode, request.title, on_cancel)
-        if not request.fan_out:
-            reporter.region = request.regions[0] or settings.region or _default_region_name()
         outcomes: list[Outcome] = []
         try:
             with reporter:

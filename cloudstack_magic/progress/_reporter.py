@@ -106,8 +106,6 @@ class ProgressReporter:
         self._last_draw = float("-inf")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
-        #: The region of a single-region call, for the check lines of jobs left running.
-        self.region: str | None = None
 
     # -- the callback -------------------------------------------------------------------------
     def __call__(self, event: PageProgress | JobProgress) -> None:
@@ -172,7 +170,7 @@ class ProgressReporter:
                 self._outcome, self._error = "failed", type(exc).__name__
             snapshot = self.snapshot()
             final = summary_text(snapshot)
-            hint = pending_hint(snapshot, self.region) if self._outcome != "done" else ""
+            hint = pending_hint(snapshot) if self._outcome != "done" else ""
             if self._outcome == "failed" and self._autoshow and not hint:
                 final = ""  # the error line that follows says it; a "failed after" line would repeat it
             try:
@@ -269,7 +267,7 @@ class ProgressReporter:
 
     def pending_hint(self) -> str:
         """Ready-to-run ``%cloudstack queryAsyncJobResult jobid=…`` lines; empty if none."""
-        return pending_hint(self.snapshot(), self.region)
+        return pending_hint(self.snapshot())
 
     def show_live(self) -> bool:
         """Display the live view (again) if it can be; False once finished or for text views."""

@@ -160,20 +160,15 @@ def summary_text(snapshot: Snapshot) -> str:
     return f"{title}: running, {elapsed} so far{tail}"
 
 
-def pending_hint(snapshot: Snapshot, region: str | None = None) -> str:
-    """What to run later for each job still running server-side; empty if there is none.
-
-    Each line names the job's region (its fan-out label, else ``region``) so it asks that cloud.
-    """
+def pending_hint(snapshot: Snapshot) -> str:
+    """What to run later for each job still running server-side; empty if there is none."""
     running = [job for job in snapshot.jobs if job.running]
     if not running:
         return ""
     lines = ["Still running server-side; check with:"]
     for job in running:
         note = display_name(job.label, job.event.command)
-        where = job.label or region
-        flag = f" -r {where}" if where else ""
-        lines.append(f"  %cloudstack{flag} queryAsyncJobResult jobid={job.event.jobid}  # {note}")
+        lines.append(f"  %cloudstack queryAsyncJobResult jobid={job.event.jobid}  # {note}")
     return "\n".join(lines)
 
 

