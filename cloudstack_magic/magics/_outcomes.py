@@ -9,16 +9,18 @@ fan-out rules: the first failure cancels the rest, or every task finishes and re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._messages import one_line
+from .._errors import CloudStackClientException
+from ._messages import one_line, render, usage_error
 
 if TYPE_CHECKING:
     from ..client._events import JobProgress, PageProgress, ProgressCallback
 
-__all__ = ["CallsFailed", "CancelledByUser", "Outcome", "gather_all", "gather_settled"]
+__all__ = ["CallsFailed", "CancelledByUser", "Outcome", "gather_all", "gather_settled", "usage_errors"]
 
 T = TypeVar("T")
 
@@ -109,3 +111,20 @@ async def gather_settled(coros: Iterable[Awaitable[T]]) -> list[T | Exception]:
 
 async def _as_coroutine(awaitable: Awaitable[T]) -> T:
     return await awaitable
+
+
+@contextmanager
+def usage_errors(short_errors: bool) -> Iterator[None]:
+    """The package's errors as one-line ``UsageError``; with ``short_errors`` off, the original
+    exception (for several failed calls: the first, with every call's outcome as a note)."""
+    try:
+        yield
+    except CloudStackClientException as exc:
+        if not short_errors:
+            raise
+        raise usage_error(render(exc)) from None
+    except CallsFailed as exc:
+        if not short_errors:
+            exc.first.add_note(str(exc))
+            raise exc.first from None
+        raise usage_error(str(exc)) from None

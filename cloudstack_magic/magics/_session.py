@@ -21,8 +21,7 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import APIError, CloudStackClientException, InvalidParameterError, JobError, UnknownCommandError, redact
@@ -30,7 +29,7 @@ from ..spec._replies import rows_of
 from ._apicache import SyncedApis, cache_directory, cached_spec, save_apis
 from ._messages import add_context, best_suggestions, cancel_message, failure_report, render, unknown_command
 from ._messages import usage_error
-from ._outcomes import CallsFailed, CancelledByUser, Outcome, gather_all, gather_settled
+from ._outcomes import CallsFailed, CancelledByUser, Outcome, gather_all, gather_settled, usage_errors
 from ._request import CallContext, Request, Settings
 from ._results import DryRunView, Results, combine, created_summary, limited_params, resource_of, shaped
 from ._runner import SyncRunner
@@ -106,7 +105,7 @@ class MagicSession:
 
     async def sync(self, region: str | None, settings: Settings) -> SyncedApis:
         """Read the server's ``listApis`` (and version) and store it for this endpoint."""
-        with _usage_errors(settings.short_errors):
+        with usage_errors(settings.short_errors):
             client = await self.client_for(region or settings.region, settings)
             reply = await client.call("listApis", {}, fetch_all=False)
             if not rows_of(reply)[1]:
@@ -168,7 +167,7 @@ class MagicSession:
     async def execute(self, request: Request, settings: Settings) -> Any:
         """Run ``request``; the value to return or store. Errors come out as ``UsageError``."""
         try:
-            with _usage_errors(settings.short_errors):
+            with usage_errors(settings.short_errors):
                 if request.dry_run:
                     return await self._dry_run(request, settings)
                 return await self._run_with_progress(request, settings)
@@ -177,7 +176,7 @@ class MagicSession:
 
     async def execute_background(self, request: Request, settings: Settings, progress: Any) -> Any:
         """``--background`` work: the handle's reporter is ``progress``; errors as in :meth:`execute`."""
-        with _usage_errors(settings.short_errors):
+        with usage_errors(settings.short_errors):
             return await self.run_calls(request, settings, progress)
 
     async def _run_with_progress(self, request: Request, settings: Settings) -> Any:
@@ -361,23 +360,6 @@ class MagicSession:
             return self.runner.run_in_thread(work(), timeout=COMPLETION_TIMEOUT)
 
         return fetch
-
-
-@contextmanager
-def _usage_errors(short_errors: bool) -> Iterator[None]:
-    """The package's errors as one-line ``UsageError``; with ``short_errors`` off, the original
-    exception (for several failed calls: the first, with every call's outcome as a note)."""
-    try:
-        yield
-    except CloudStackClientException as exc:
-        if not short_errors:
-            raise
-        raise usage_error(render(exc)) from None
-    except CallsFailed as exc:
-        if not short_errors:
-            exc.first.add_note(str(exc))
-            raise exc.first from None
-        raise usage_error(str(exc)) from None
 
 
 def _default_region_name() -> str | None:
