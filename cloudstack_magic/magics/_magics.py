@@ -45,6 +45,8 @@ from ._simulate import REGION_NAME, LocalSimulator, USAGE as SIMULATE_USAGE, sim
 if TYPE_CHECKING:
     from argparse import Namespace
 
+    from ..spec._spec import Spec
+
 __all__ = ["CloudStackMagic"]
 
 SUBCOMMANDS = ("help", "apis", "regions", "use", "sync", "simulate")
@@ -290,7 +292,7 @@ class CloudStackMagic(Magics):
             return self._sync(words, args)
         return self._simulate(words)
 
-    def _spec(self) -> Any:
+    def _spec(self) -> Spec:
         return self.session.spec_for(self.region or None)
 
     def _help(self, words: list[str]) -> Any:
@@ -365,7 +367,8 @@ class CloudStackMagic(Magics):
         if stopped and self.region == REGION_NAME:
             self.region = getattr(self, "_previous_region", "")
 
-    def _start_background(self, request: Request, settings: Settings, loop: Any) -> Any:
+    def _start_background(self, request: Request, settings: Settings,
+                          loop: asyncio.AbstractEventLoop | None) -> Any:
         """``--background``: on the kernel's loop when awaited there, else on the fallback loop."""
         from ..progress._background import start_background
 

@@ -36,6 +36,7 @@ from ._runner import SyncRunner
 
 if TYPE_CHECKING:
     from ..client._client import CloudStack
+    from ..client._events import ProgressCallback
     from ..config._regions import Region
     from ..progress._reporter import ProgressReporter
     from ..spec._spec import Spec
@@ -174,7 +175,8 @@ class MagicSession:
         except CancelledByUser as exc:
             raise usage_error(str(exc)) from None
 
-    async def execute_background(self, request: Request, settings: Settings, progress: Any) -> Any:
+    async def execute_background(self, request: Request, settings: Settings,
+                                 progress: ProgressCallback | None) -> Any:
         """``--background`` work: the handle's reporter is ``progress``; errors as in :meth:`execute`."""
         with usage_errors(settings.short_errors):
             return await self.run_calls(request, settings, progress)
@@ -211,7 +213,7 @@ class MagicSession:
             self.last_cancel = cancel_message(pending, listed=True)
             raise
 
-    async def run_calls(self, request: Request, settings: Settings, progress: Any,
+    async def run_calls(self, request: Request, settings: Settings, progress: ProgressCallback | None,
                         outcomes: list[Outcome] | None = None) -> Any:
         """Every call of the request (in order, or at once with ``parallel``); one result or a list.
 
@@ -256,7 +258,7 @@ class MagicSession:
                 raise self._explained(exc, call, region, request) from None
         return call
 
-    async def _run_call(self, call: Call, request: Request, settings: Settings, progress: Any,
+    async def _run_call(self, call: Call, request: Request, settings: Settings, progress: ProgressCallback | None,
                         outcome: Outcome) -> Any:
         contexts = []
         for region in request.regions:
