@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import redact
+from ..spec._replies import rows_of
 from ._messages import usage_error
 from ._parse import Call
 
@@ -201,9 +202,9 @@ def created_summary(raw: Any) -> str:
         return "done"
     if set(raw) == {"jobid"}:
         return "submitted"
-    lists = [(key, value) for key, value in raw.items() if isinstance(value, list)]
-    if lists or set(raw) <= {"count"}:
-        return f"{raw.get('count', len(lists[0][1]) if lists else 0)} rows"
+    kind, rows = rows_of(raw)
+    if kind is not None or set(raw) <= {"count"}:
+        return f"{raw.get('count', len(rows))} rows"
     if "success" in raw:
         return f"success={raw['success']}"
     if len(raw) == 1:

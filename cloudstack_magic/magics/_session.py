@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import APIError, CloudStackClientException, InvalidParameterError, JobError, UnknownCommandError, redact
+from .._suggest import did_you_mean
 from ..spec._replies import rows_of
 from ._apicache import SyncedApis, cache_directory, cached_spec, save_apis
 from ._messages import add_context, best_suggestions, cancel_message, failure_report, render, unknown_command
@@ -320,7 +321,7 @@ class MagicSession:
             explained = unknown_command(call.command, spec, exc if isinstance(exc, APIError) else None)
         elif isinstance(exc, APIError) and spec.find(call.command) is None:
             close = best_suggestions(call.command, spec)
-            add_context(exc, hint=f"did you mean {' or '.join(close)}?" if close else None)
+            add_context(exc, hint=did_you_mean(close) or None)
         elif isinstance(exc, APIError) and exc.status == 401:
             add_context(exc, hint="check the key, secret and clock")
         elif isinstance(exc, InvalidParameterError) and (exc.parameter or "").lower() == "filter":
