@@ -1,12 +1,16 @@
 """``%cloudstack`` / ``%%cloudstack``: the configurable magics class, kept thin.
 
 Each entry point parses (options with ``@magic_arguments``, the rest with ``_parse``) and hands a
-:class:`~._session.Request` to the session. There are three entry points, one behaviour:
+:class:`~._request.Request` to the session. There are three entry points, one behaviour:
 
 * ``cloudstack`` — the registered line/cell magic, reached when a call was left synchronous
-  (inside ``def``, under ``%%time``…): it runs the request through ``_kernel.SyncRunner``;
-* ``arun_line`` / ``arun_cell`` — what the input transformer makes cells ``await`` on the
-  kernel's running loop (see ``_kernel``).
+  (inside ``def``, under ``%%time``…): it runs the request through ``_runner.SyncRunner``;
+* ``arun_line`` / ``arun_cell`` — what the input transformer (``_transformer``) makes cells
+  ``await`` on the kernel's running loop; there *Interrupt kernel* — and Ctrl-C in terminal
+  IPython — ends the call with one line naming the jobs left running.
+
+Subcommands (``help``, ``apis``, ``regions``, ``use``, ``sync``, ``simulate``) are one small
+method each; their words live in ``_words``, the simulator in ``_simulate``.
 
 Interpolation (``$name``, ``{expression}``) is done here, not by IPython
 (``@no_var_expand``), against the user namespace plus the calling frame's locals — on the
