@@ -369,7 +369,10 @@ class CloudStackMagic(Magics):
         stopped = self.simulator.stop()
         self.session.forget_region(REGION_NAME)
         if stopped and self.region == REGION_NAME:
-            self.region = getattr(self, "_previous_region", "")
+            try:
+                self.region = self._previous_region
+            except TraitError:  # that region is gone from the configuration meanwhile
+                self.region = ""
 
     def _start_background(self, request: Request, settings: Settings,
                           loop: asyncio.AbstractEventLoop | None) -> Any:
