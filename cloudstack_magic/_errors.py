@@ -43,16 +43,17 @@ The contract every layer relies on:
   --columns" for CloudMonkey's ``filter``). Whoever shows the error renders those fields.
 * ``outcome_unknown`` is True when a state-changing call may or may not have run (timeout,
   dropped connection, an answer that is not CloudStack's); the message then says how to check.
-* Messages, fields and reprs never hold a secret: build them with :func:`redact`, which masks
-  credentials by meaning (see there).
+* Messages, fields and reprs never hold a secret: build them with :func:`redact` (from
+  ``_masking``, re-exported here), which masks credentials by meaning.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
+
+from ._masking import REDACTED, SECRET_HEADERS, SECRET_PARAMS, redact
 
 __all__ = [
     "APIError",
@@ -80,16 +81,8 @@ __all__ = [
     "mark_abandoned_job",
     "redact",
 ]
+__all__ += ["REDACTED", "SECRET_HEADERS", "SECRET_PARAMS"]  # re-exported from _masking
 
-#: Parameter names whose values are secrets wherever they appear (case-insensitive).
-SECRET_PARAMS = frozenset(
-    {"apikey", "signature", "secretkey", "secret", "password", "sessionkey", "api_secret", "api_key"}
-)
-#: HTTP header names whose values are credentials (a proxy's or gateway's).
-SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"}
-)
-REDACTED = "***"
 
 
 class CloudStackClientException(Exception):
@@ -328,61 +321,3 @@ def error_for_status(status: int) -> type[APIError]:
     if 400 <= status < 500:
         return BadRequestError
     return APIError
-
-
-# --- masking secrets by meaning -----------------------------------------------------------------
-
-_NAMES = "|".join(sorted(SECRET_PARAMS, key=len, reverse=True))
-_HEADERS = "|".join(re.escape(h) for h in sorted(SECRET_HEADERS, key=len, reverse=True))
-#: ``apiKey=VALUE`` in a query string or form body (the name may be percent-encoded-free only).
-_IN_QUERY = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})=([^&\s'\"<>]*)")
-#: ``"apiKey": "VALUE"`` / ``'apiKey': 'VALUE'`` in JSON or a Python repr.
-_IN_JSON = re.compile(rf"""(?i)(["'])({_NAMES})\1(\s*:\s*)(["'])(?:\\.|(?!\4).)*\4""")
-#: ``Authorization: Bearer …`` as a header line.
-_IN_HEADER = re.compile(rf"(?im)^(\s*(?:{_HEADERS})\s*:\s*)(.+)$")
-#: A literal secret at least this long is masked wherever it appears; shorter ones only as a
-#: whole token, so a demo key "k" leaves "listVirtualMachines" alone.
-_SUBSTRING_MIN = 12
-
-
-def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """A copy of ``value`` with credentials masked by meaning.
-
-    * Strings (URLs, query strings, bodies, messages): the value of every secret parameter
-      (``apiKey=***``, ``"signature": "***"``) and of credential header lines.
-    * Mappings: the values of secret parameter names and credential headers (recursively).
-    * ``secrets``: literal values (the key and secret of a client) masked too, wherever they
-      stand when long, and only as whole tokens when short.
-    """
-    literal = tuple(s for s in secrets if s)
-    return _redact(value, literal)
-
-
-def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
-        return _redact_text(value, secrets)
-    if isinstance(value, Mapping):
-        return {
-            k: (REDACTED if _is_secret_name(k) else _redact(v, secrets)) for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return type(value)(_redact(v, secrets) for v in value)
-    return value
-
-
-def _is_secret_name(name: Any) -> bool:
-    lowered = str(name).lower()
-    return lowered in SECRET_PARAMS or lowered in SECRET_HEADERS
-
-
-def _redact_text(text: str, secrets: tuple[str, ...]) -> str:
-    text = _IN_QUERY.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
-    text = _IN_JSON.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(4)}"
-                                  f"{REDACTED}{m.group(4)}", text)
-    text = _IN_HEADER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= _SUBSTRING_MIN:
-            text = text.replace(secret, REDACTED)
-        else:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", REDACTED, text)
-    return text

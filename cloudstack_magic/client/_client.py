@@ -1,7 +1,7 @@
 """``CloudStack``: the async client. It wires the layers and owns the call's lifecycle.
 
-A call goes: Python values → strings (``_params``) → checked against a live spec when one is
-known → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
+A call goes: Python values → strings (``_params``) → checked by the one validator
+(``_validate``: the live spec when known, else the shipped one) → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
 commands, or the job awaited (``_jobs``) for async ones. Which command is a paged list or an
 async job comes from the spec (live if fetched, else the packaged 4.18 one); for a command in
 neither, a name starting with ``list`` is a list and a reply carrying ``jobid`` is a job.
@@ -135,18 +135,20 @@ class CloudStack:
         return await self.call(command, params)
 
     async def call(self, command: str, params: Mapping[str, Any] | None = None, *, fetch_all: bool | None = None,
-                   wait: bool = True, progress: ProgressCallback | None = None) -> Any:
+                   wait: bool = True, progress: ProgressCallback | None = None, validate: bool | None = None) -> Any:
         """Call ``command`` with ``params``; the reply without its ``<command>response`` wrapper.
 
         ``fetch_all`` (default: when the command is a paged list and no ``page`` was given)
         merges every page into ``{"count": rows, "<objectname>": [...]}``, ``pagesize`` rows
         per page when given (``pagesize=-1``: one request, as the server means it). ``wait``
         awaits an async job and returns its ``jobresult`` (``False``: ``{"jobid": ...}``).
-        ``progress(event)`` receives ``PageProgress`` / ``JobProgress`` events.
+        ``progress(event)`` receives ``PageProgress`` / ``JobProgress`` events. ``validate``
+        overrides the client's option for this call (``False``: send without checking).
         """
         strings = self._strings(command, params)
-        spec = await self._validation_spec()
-        command, api = self._checked(command, strings, spec)
+        check = self.options.validate if validate is None else validate
+        spec = await self._validation_spec(check)
+        command, api = self._checked(command, strings, spec, check)
         paging = self._paging(command, strings, api, fetch_all)
         if paging is not None:
             rest, size = paging
@@ -177,11 +179,12 @@ class CloudStack:
                                   progress=progress)
 
     def prepare(self, command: str, params: Mapping[str, Any] | None = None, *,
-                fetch_all: bool | None = None) -> PreparedRequest:
+                fetch_all: bool | None = None, validate: bool | None = None) -> PreparedRequest:
         """The signed request ``call`` would send first (page 1 of a list), without sending it."""
         strings = self._strings(command, params)
-        spec = None if self.options.validate is False else self._live_spec or self._cached_spec()
-        command, api = self._checked(command, strings, spec)
+        check = self.options.validate if validate is None else validate
+        spec = None if check is False else self._live_spec or self._cached_spec()
+        command, api = self._checked(command, strings, spec, check)
         paging = self._paging(command, strings, api, fetch_all)
         if paging is not None:
             strings = {**paging[0], "page": "1", "pagesize": str(paging[1])}
@@ -256,13 +259,13 @@ class CloudStack:
     def _cached_spec(self) -> Spec | None:
         return _LIVE_SPECS.get(self._spec_key)
 
-    async def _validation_spec(self) -> Spec | None:
-        """The live spec to check calls against, or None (``validate`` says whether to)."""
-        if self.options.validate is False:
+    async def _validation_spec(self, check: bool | str) -> Spec | None:
+        """The live spec to check calls against, or None (``check``: the validate setting)."""
+        if check is False:
             return None
         if self._live_spec is None:
             self._live_spec = self._cached_spec()
-        if self._live_spec is None and self.options.validate is True:
+        if self._live_spec is None and check is True:
             await self.fetch_spec()
         return self._live_spec
 
@@ -275,14 +278,15 @@ class CloudStack:
         except (TypeError, ValueError) as exc:
             raise CommandError(f"{command}: {exc}", command=command) from None
 
-    def _checked(self, command: str, strings: Mapping[str, str], live: Spec | None) -> tuple[str, Api | None]:
+    def _checked(self, command: str, strings: Mapping[str, str], live: Spec | None,
+                 check: bool | str) -> tuple[str, Api | None]:
         """The command's exact name and its spec entry, once the call passed the one validator.
 
         Checked against the ``live`` spec when known (an unknown command fails there), else
         against the shipped one (a command it lacks may be newer: sent unchecked). With
         ``validate=False`` nothing is checked; the shipped spec still fixes the name's case.
         """
-        if self.options.validate is False:
+        if check is False:
             known = packaged_spec().find(command)
             return (known.name, known) if known else (command, None)
         spec = live or packaged_spec()

@@ -255,8 +255,13 @@ async def test_tls_verification(tls_server: tuple[Loopback, bool]) -> None:
                 await cs.listZones()  # no client certificate: the server refuses
 
 
-def test_unreadable_tls_files_are_a_config_error() -> None:
+def test_missing_or_unreadable_tls_files_are_a_config_error(tmp_path: Path) -> None:
     from cloudstack_magic import ConfigError
 
-    with pytest.raises(ConfigError, match="cannot load the TLS files given as verify/cert"):
+    with pytest.raises(ConfigError, match="verify='/nonexistent/ca.pem': expected true, false or a CA bundle "
+                                          "path; no such file /nonexistent/ca.pem"):
         CloudStack("https://cloud.example.com/client/api", KEY, SECRET, verify="/nonexistent/ca.pem")
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate")
+    with pytest.raises(ConfigError, match="cannot load the TLS files given as verify/cert"):
+        CloudStack("https://cloud.example.com/client/api", KEY, SECRET, verify=str(junk))
