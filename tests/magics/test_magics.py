@@ -224,5 +224,6 @@ def test_generated_docstring_documents_options_and_grammar(ip: Any) -> None:
     doc = ip.user_ns["_cloudstack_magic_"].cloudstack.__doc__
     for text in ("-o VAR, --output VAR", "-r <NAME[,NAME…]>, --region <NAME[,NAME…]>", "--raw", "--no-wait",
                  "--dry-run", "--columns a,b,c", "--limit N", "--parallel", "--background",
+                 "--no-validate", "--strict", "%cloudstack sync", "%cloudstack simulate start", "at most 1 MiB",
                  "Cell grammar", "key=:name", "key=@path", "In [2]: %cloudstack listVirtualMachines"):
         assert text in doc, text
