@@ -8,6 +8,8 @@ column, the dry-run view (keys and signature masked) and one-line error and canc
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import TYPE_CHECKING, Any
 
 from .._errors import APIError, CloudStackClientException, JobError, redact
@@ -152,6 +154,11 @@ def shaped(result: Any, request: Request) -> Any:
     """Apply ``--limit`` and ``--columns`` to a frame (and refuse them for other results)."""
     if request.limit is None and not request.columns:
         return result
+    if list(request.columns) == ["all"] and hasattr(result, "attrs"):
+        result.attrs["display_columns"] = "all"  # shown in full by the display formatters
+        request = dataclasses.replace(request, columns=())
+        if request.limit is None:
+            return result
     if not hasattr(result, "columns"):
         raise usage_error("--columns and --limit apply to list results only; drop them here")
     if request.limit is not None:
@@ -186,7 +193,7 @@ def combine(by_region: dict[str, Any], request: Request) -> Any:
     combined.attrs.update(first.attrs)
     combined.attrs["region"] = list(by_region)
     combined.attrs["count"] = sum(int(f.attrs.get("count", len(f))) for f in by_region.values())
-    if request.columns:
+    if request.columns and list(request.columns) != ["all"]:
         keep = ["region", *[c for c in request.columns if c != "region"]]
         combined = combined[[c for c in keep if c in combined.columns]]
         combined.attrs.update(first.attrs, region=list(by_region))
