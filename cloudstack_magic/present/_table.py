@@ -179,6 +179,8 @@ def _compact_list(items: list[Any]) -> str:
 def _footer(rows: int, total_rows: int, columns: int, total_columns: int) -> str:
     """One line: what is shown of what, where the rest is, how to see every column."""
     parts = []
+    if total_rows == 0:
+        parts.append("0 rows")
     if rows < total_rows:
         parts.append(f"{rows:,} of {total_rows:,} rows")
     if columns < total_columns:

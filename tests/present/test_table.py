@@ -144,3 +144,10 @@ def test_pivots_of_our_frames_render_by_pandas_without_its_dimensions_line(shell
 )
 def test_default_columns(command: str, columns: list[str], expected: list[str]) -> None:
     assert default_columns(command, columns, frozenset({"tags", "nic"})) == expected
+
+
+def test_an_empty_list_says_so_and_keeps_its_typed_columns(shell, spec):
+    frame = to_frame([], api=spec.get("listVolumes"), attrs={"command": "listVolumes"})
+    text = _show(shell, frame)["text"]
+    assert text.splitlines()[-1].startswith("showing 0 rows and ")
+    assert _text_header(text)[:3] == ["name", "type", "state"]
