@@ -60,7 +60,7 @@ DEFAULTS: Mapping[str, Sequence[str]] = {
     "listProjects": ("name", "state", "domain", "owner", "id"),
     "listRouters": ("name", "state", "zonename", "publicip", "redundantstate", "account", "id"),
     "listSystemVms": ("name", "systemvmtype", "state", "zonename", "publicip", "privateip", "id"),
-    "listAsyncJobs": ("cmd", "jobstatus", "jobresultcode", "account", "created", "jobid"),
+    "listAsyncJobs": ("cmd", "jobstatus", "jobresultcode", "created", "jobid"),
     "listEvents": ("type", "level", "description", "username", "account", "created", "id"),
     "listTags": ("key", "value", "resourcetype", "resourceid", "account"),
     "listSSHKeyPairs": ("name", "fingerprint", "account", "id"),

@@ -151,3 +151,18 @@ def test_an_empty_list_says_so_and_keeps_its_typed_columns(shell, spec):
     text = _show(shell, frame)["text"]
     assert text.splitlines()[-1].startswith("showing 0 rows and ")
     assert _text_header(text)[:3] == ["name", "type", "state"]
+
+
+def test_every_default_column_is_a_field_cloudstack_4_18_returns(spec):
+    """A misspelt default column would silently never show; the spec's response lists them."""
+    from cloudstack_magic.present._columns import DEFAULTS, DERIVED_COLUMNS
+
+    unknown = {}
+    for command, columns in DEFAULTS.items():
+        api = spec.get(command)
+        assert api is not None, f"{command} is not a CloudStack 4.18 API"
+        fields = api.response_types()
+        missing = [c for c in columns if c not in fields and c not in DERIVED_COLUMNS]
+        if missing:
+            unknown[command] = missing
+    assert unknown == {}
