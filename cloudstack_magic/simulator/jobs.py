@@ -49,12 +49,11 @@ class JobEngine:
     def submit(self, command: str, instancetype: str | None, instanceid: str | None, work: Work) -> str:
         cloud = self.cloud
         jobid = cloud.uuid()
-        account = cloud.accounts.get(cloud.caller.accountid) or {}
         cls = command[0].upper() + command[1:]
         package = _PACKAGES.get(instancetype or "", "user")
+        # 4.18's AsyncJobResponse has no account name, domain id or domain path (4.19+ added them)
         row: Row = {
-            "accountid": cloud.caller.accountid, "account": cloud.caller.account,
-            "domainid": cloud.caller.domainid, "domainpath": account.get("domainpath", "ROOT"),
+            "accountid": cloud.caller.accountid,
             "userid": cloud.caller.userid, "cmd": f"org.apache.cloudstack.api.command.{package}.{cls}Cmd",
             "jobstatus": IN_PROGRESS, "jobprocstatus": 0, "jobresultcode": 0, "created": format_date(time.time()),
             "jobid": jobid,

@@ -60,7 +60,20 @@ def list_templates(call: Call) -> Result:
 
 @command("listAsyncJobs")
 def list_async_jobs(call: Call) -> Result:
-    return list_rows(call, call.jobs.table)
+    """``QueryManagerImpl.searchForAsyncJobs``: the caller's jobs (``listall``/``domainid``/
+    ``account`` widen it as for any owned resource), ``keyword`` matches ``cmd``, ``startdate``
+    keeps jobs created on or after that day, oldest first, paged."""
+    accounts = call.cloud.accounts
+
+    def owner(row: Row) -> tuple[str | None, str | None, bool]:
+        account = accounts.get(row["accountid"]) or {}
+        return account.get("name"), account.get("domainid"), False
+
+    extra: list[tuple[Hashable, Callable[[Row], bool]]] = []
+    if (since := call.date("startdate")) is not None:
+        floor = since.strftime("%Y-%m-%dT%H:%M:%S+0000")  # same format and zone: text order is time order
+        extra.append((("startdate", floor), lambda row: row["created"] >= floor))
+    return list_rows(call, call.jobs.table, extra=extra, owner=owner, keyword_fields=("cmd",))
 
 
 @command("queryAsyncJobResult")
