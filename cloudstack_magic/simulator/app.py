@@ -11,27 +11,52 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timezone
 
 from aiohttp import web
 
 from ..spec._spec import packaged_spec
-from . import commands  # noqa: F401  (registers the handlers)
+from .commands import COMMAND_TABLE
 from .dispatch import Call, dispatch, response_name
+from .dispatch import Handler as CommandHandler
 from .errors import CS_SERVER_API, UNAUTHORIZED, UNSUPPORTED_ACTION_ERROR, UNVERIFIED_TEXT, ApiError
-from .faults import API_PATH, PARAMS, Handler, fault_middleware, read_params
+from .faults import Handler, fault_middleware
 from .render import JSON_TYPE, render, to_xml
 from .runtime import Runtime, Settings
 from .verify import check_expiry, signature_matches
 
-__all__ = ["RUNTIME", "make_app"]
+__all__ = ["API_PATH", "RUNTIME", "make_app", "read_params"]
 
+API_PATH = "/client/api"
 RUNTIME = web.AppKey("runtime", Runtime)
+#: The request's parameters once read (both middlewares and the handler need them).
+PARAMS = web.RequestKey("cs_params", dict)
 BAD_REQUEST = 400
 SESSION_COMMANDS = frozenset({"login", "logout"})
 WARM_ROWS = 50_000  # beyond this the bytes (~1.7 kB a VM) cost more memory than they save
 WARM_CHUNK = 200
+
+
+async def read_params(request: web.Request) -> dict[str, str]:
+    """The request's parameters as the servlet sees them: query first, then a form body; each
+    name's first value; names as received (``+`` in a query is a space)."""
+    cached: dict[str, str] | None = request.get(PARAMS)
+    if cached is not None:
+        return cached
+    params: dict[str, str] = {}
+    for name, value in request.query.items():
+        params.setdefault(name, value)
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        for name, field in (await request.post()).items():
+            if isinstance(field, str):
+                params.setdefault(name, field)
+    request[PARAMS] = params
+    return params
+
+
+def is_api_request(request: web.Request) -> bool:
+    return request.path == API_PATH
 
 
 def _wants_json(params: dict[str, str]) -> bool:
@@ -88,7 +113,7 @@ async def api(request: web.Request) -> web.Response:
     for name, value in params.items():
         lowered.setdefault(name.lower(), value)
     call = Call(command, spec[command], lowered, runtime.cloud, runtime.jobs, settings.page_size_limit)
-    result = dispatch(call)
+    result = dispatch(call, runtime.commands_table)
     body, content_type = render(response_name(command), result, _wants_json(params))
     return web.Response(body=body, content_type=content_type.split(";")[0], charset="UTF-8")
 
@@ -133,10 +158,11 @@ async def _warm_json(runtime: Runtime) -> None:
         await asyncio.sleep(0)
 
 
-def make_app(settings: Settings) -> web.Application:
-    """A ready-to-run application for ``settings``, its cloud already seeded."""
-    app = web.Application(middlewares=[error_middleware, fault_middleware(RUNTIME)])
-    app[RUNTIME] = Runtime(settings)
+def make_app(settings: Settings, commands: Mapping[str, CommandHandler] = COMMAND_TABLE) -> web.Application:
+    """A ready-to-run application for ``settings``, its cloud already seeded; ``commands`` is
+    the command table (API name -> handler) it serves."""
+    app = web.Application(middlewares=[error_middleware, fault_middleware(RUNTIME, is_api_request, read_params)])
+    app[RUNTIME] = Runtime(settings, commands)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         warming = asyncio.get_running_loop().create_task(_warm_json(app[RUNTIME]))

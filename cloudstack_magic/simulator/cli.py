@@ -1,8 +1,10 @@
-"""``cloudstack-magic simulate`` / ``python -m cloudstack_magic.simulator``: serve until stopped.
+"""The simulator's command-line options and its serve loop, for ``cloudstack-magic simulate``.
 
-Prints the endpoint URL and a ``ready`` line once the port is bound (scripts wait for it), and
-optionally writes a ``cloudstack.ini`` region (mode 0600) for the simulator's key pair. The
-secret is never printed.
+Prints the endpoint URL and a ``ready`` line once the port is bound (scripts wait for it). The
+secret is never printed. What the package adds once the simulator listens (``--write-config``
+writes a ``cloudstack.ini`` with the package's config writer) comes in as an ``on_ready``
+callback from the package command line (``cloudstack_magic/__main__.py``), so this module
+imports nothing of the package outside the simulator.
 """
 
 from __future__ import annotations
@@ -14,12 +16,22 @@ import ipaddress
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from .runtime import DEMO_API_KEY, DEMO_SECRET_KEY, Settings
+from .server import Simulator
 
-__all__ = ["add_arguments", "main", "serve"]
+__all__ = ["OnReady", "SetupError", "add_arguments", "run", "serve"]
 
 READY = "ready"
+
+
+class SetupError(Exception):
+    """What an ``on_ready`` callback raises when it cannot do its part: one line, exit 1."""
+
+
+#: Called once the simulator listens; returns lines to print (e.g. "config: ... written").
+OnReady = Callable[["Simulator", argparse.Namespace], list[str]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,10 +61,8 @@ def _settings(args: argparse.Namespace) -> Settings:
                     secret_key=args.secret_key)
 
 
-async def serve(settings: Settings, write_config: str | None = None, region: str = "simulator") -> None:
+async def serve(settings: Settings, args: argparse.Namespace, on_ready: OnReady | None = None) -> None:
     """Run until SIGINT/SIGTERM (or cancellation)."""
-    from .server import Simulator
-
     began = time.perf_counter()
     simulator = Simulator(**vars(settings))
     await simulator.start()
@@ -65,12 +75,8 @@ async def serve(settings: Settings, write_config: str | None = None, region: str
         print(f"secret:   {'the demo secret (cloudstack_magic.simulator.DEMO_SECRET_KEY)' if demo else 'as given'}")
         if not _is_loopback(settings.host):
             print(f"warning: listening on {settings.host}: other machines can reach this simulator")
-        if write_config:
-            from ..config._regions import write_region_file
-
-            path = write_region_file(write_config, region, simulator.endpoint, simulator.api_key,
-                                     simulator.secret_key)
-            print(f"config:   region [{region}] written to {path} (mode 0600)")
+        for line in on_ready(simulator, args) if on_ready is not None else []:
+            print(line)
         print(f"{READY}: serving {simulator.endpoint} (Ctrl-C stops)", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -92,30 +98,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m cloudstack_magic.simulator") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description="Serve a simulated Apache CloudStack API.")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    return run(args, parser)
-
-
-def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser, on_ready: OnReady | None = None) -> int:
+    """Serve with the parsed ``args``; the exit status (1 with one error line on failure)."""
     try:
         settings = _settings(args)
     except ValueError as error:
         parser.error(str(error))
     try:
-        asyncio.run(serve(settings, args.write_config, args.region))
+        asyncio.run(serve(settings, args, on_ready))
     except OSError as error:  # port taken, address not available, config not writable
         print(f"error: {error.strerror or error}", file=sys.stderr)
         return 1
+    except SetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
-    except Exception as error:
-        from .._errors import ConfigError
-
-        if isinstance(error, ConfigError):
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        raise
     return 0

@@ -9,7 +9,7 @@ a clear "not simulated" error instead of a fake success.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .state import Cloud
 
 __all__ = [
-    "Call", "Handler", "HANDLERS", "JobAccepted", "ListResult", "Result", "command", "dispatch",
+    "Call", "Handler", "JobAccepted", "ListResult", "Result", "dispatch",
     "invalid_id", "parse_date", "response_name",
 ]
 
@@ -127,19 +127,8 @@ class Call:
         return self._maps[name]
 
 
+#: A command's implementation; the command table (``commands.COMMAND_TABLE``) maps names to them.
 Handler = Callable[[Call], Result]
-HANDLERS: dict[str, Handler] = {}
-
-
-def command(*names: str) -> Callable[[Handler], Handler]:
-    """Register a handler for one or more API names (exact spelling, as in the spec)."""
-
-    def register(handler: Handler) -> Handler:
-        for name in names:
-            HANDLERS[name] = handler
-        return handler
-
-    return register
 
 
 def invalid_id(name: str, value: str) -> ApiError:
@@ -196,14 +185,15 @@ def check_params(api: Api, params: dict[str, str]) -> None:
             )
 
 
-def dispatch(call: Call) -> Result:
+def dispatch(call: Call, handlers: Mapping[str, Handler]) -> Result:
+    """Check the parameters, then run the command's handler from ``handlers``."""
     check_params(call.api, call.params)
-    handler = HANDLERS.get(call.command)
+    handler = handlers.get(call.command)
     if handler is None:
         raise ApiError(
             UNSUPPORTED_ACTION_ERROR,
             f"{call.command} is a CloudStack 4.18 API that this simulator does not simulate"
-            f" (it simulates {len(HANDLERS)} commands; see GET /_simulator/stats)",
+            f" (it simulates {len(handlers)} commands; see GET /_simulator/stats)",
             CS_SERVER_API,
         )
     return handler(call)

@@ -10,10 +10,13 @@ import gc
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .dispatch import Handler
 from .jobs import JobEngine
+from .seed import seed
 from .state import Cloud
 
 __all__ = ["DEMO_API_KEY", "DEMO_SECRET_KEY", "Runtime", "Settings"]
@@ -71,15 +74,14 @@ class Settings:
 class Runtime:
     """Everything a running simulator changes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, commands: Mapping[str, Handler]) -> None:
         self.settings = settings
+        self.commands_table = commands
         self.reseed()
         self.reset_counters()
 
     def reseed(self) -> None:
         """Build the seeded inventory from scratch (jobs and their timers go too)."""
-        from .inventory import seed
-
         old = getattr(self, "jobs", None)
         if old is not None:
             old.cancel_timers()
@@ -117,8 +119,6 @@ class Runtime:
 
     def stats(self) -> dict[str, Any]:
         """A JSON-ready snapshot; ``commands`` maps command name → API requests received."""
-        from .dispatch import HANDLERS
-
         return {
             "commands": dict(self.commands),
             "requests": self.requests,
@@ -134,6 +134,6 @@ class Runtime:
             "inventory": {name: len(table) for name, table in self.cloud.tables.items()},
             "recent": list(self.recent),
             "settings": self.settings.public(),
-            "simulated_commands": sorted(HANDLERS),
+            "simulated_commands": sorted(self.commands_table),
             "uptime": round(time.time() - self.started, 3),
         }

@@ -12,8 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .app import RUNTIME, make_app
-from .faults import API_PATH
+from .app import API_PATH, RUNTIME, make_app
 from .runtime import Runtime, Settings
 
 __all__ = ["Simulator", "SimulatorThread"]
@@ -61,6 +60,11 @@ class Simulator:
     @property
     def endpoint(self) -> str:
         return self.base_url + API_PATH
+
+    def regions(self, base: str = "simulator") -> list[tuple[str, str, str]]:
+        """``(region name, api key, secret key)`` for each key pair it accepts: ``base`` for the
+        admin, then ``base-<account>`` per class account (``accounts=N``)."""
+        return [(base, self.api_key, self.secret_key)]
 
     @property
     def runtime(self) -> Runtime:
@@ -121,7 +125,7 @@ class SimulatorThread:
         return repr(self.simulator).replace("<Simulator", "<SimulatorThread", 1)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("settings", "api_key", "secret_key", "endpoint", "base_url", "port", "runtime"):
+        if name in ("settings", "api_key", "secret_key", "endpoint", "base_url", "port", "runtime", "regions"):
             return getattr(self.simulator, name)
         raise AttributeError(name)
 

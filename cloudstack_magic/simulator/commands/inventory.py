@@ -6,11 +6,11 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from ...spec._spec import Api, packaged_spec
-from ..dispatch import Call, ListResult, Result, command, invalid_id
+from ..dispatch import Call, Handler, ListResult, Result, invalid_id
 from ..listing import list_rows
 from ..tables import Row
 
-__all__: list[str] = []
+__all__ = ["COMMANDS"]
 
 SIMPLE_LISTS = {
     "listDomains": "domains", "listAccounts": "accounts", "listUsers": "users", "listProjects": "projects",
@@ -22,18 +22,15 @@ SIMPLE_LISTS = {
 }
 
 
-def _simple(table_name: str) -> Callable[[Call], Result]:
+def _simple(table_name: str) -> Handler:
     def handler(call: Call) -> Result:
         return list_rows(call, call.cloud.tables[table_name])
 
     return handler
 
 
-for _command, _table in SIMPLE_LISTS.items():
-    command(_command)(_simple(_table))
 
 
-@command("listVirtualMachines")
 def list_virtual_machines(call: Call) -> Result:
     extra: list[tuple[Hashable, Callable[[Row], bool]]] = []
     if networkid := call.get("networkid"):
@@ -43,7 +40,6 @@ def list_virtual_machines(call: Call) -> Result:
     return list_rows(call, call.cloud.vms, exact_name=False, extra=extra)
 
 
-@command("listTemplates")
 def list_templates(call: Call) -> Result:
     # templatefilter (required): featured / self / selfexecutable / sharedexecutable / executable / community / all
     kind = (call.get("templatefilter") or "").lower()
@@ -58,7 +54,6 @@ def list_templates(call: Call) -> Result:
     return list_rows(call, call.cloud.templates, extra=extra)
 
 
-@command("listAsyncJobs")
 def list_async_jobs(call: Call) -> Result:
     """``QueryManagerImpl.searchForAsyncJobs``: the caller's jobs (``listall``/``domainid``/
     ``account`` widen it as for any owned resource), ``keyword`` matches ``cmd``, ``startdate``
@@ -76,7 +71,6 @@ def list_async_jobs(call: Call) -> Result:
     return list_rows(call, call.jobs.table, extra=extra, owner=owner, keyword_fields=("cmd",))
 
 
-@command("queryAsyncJobResult")
 def query_async_job_result(call: Call) -> Result:
     jobid = call.get("jobid") or ""
     row = call.jobs.get(jobid)
@@ -85,7 +79,6 @@ def query_async_job_result(call: Call) -> Result:
     return dict(row)
 
 
-@command("listApis")
 def list_apis(call: Call) -> Result:
     spec = packaged_spec()
     name = call.get("name")
@@ -94,7 +87,6 @@ def list_apis(call: Call) -> Result:
     return ListResult(None, "api", rows, len(rows))  # ListApisCmd is no BaseListCmd: never paged
 
 
-@command("listCapabilities")
 def list_capabilities(call: Call) -> Result:
     return {"capability": {
         "cloudstackversion": "4.18.1.0", "securitygroupsenabled": False, "userpublictemplateenabled": True,
@@ -119,3 +111,14 @@ def _api_row(api: Api) -> Row:
     ]
     row["response"] = [{"name": f.name, "description": f.description, "type": f.type} for f in api.response]
     return row
+
+
+COMMANDS: dict[str, Handler] = {
+    **{name: _simple(table) for name, table in SIMPLE_LISTS.items()},
+    "listVirtualMachines": list_virtual_machines,
+    "listTemplates": list_templates,
+    "listAsyncJobs": list_async_jobs,
+    "queryAsyncJobResult": query_async_job_result,
+    "listApis": list_apis,
+    "listCapabilities": list_capabilities,
+}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dispatch import Call, JobAccepted, Result, command
+from ..dispatch import Call, Handler, JobAccepted, Result
 from ..errors import CS_IN_USE, RESOURCE_IN_USE_ERROR, ApiError, param_error
-from ..inventory import attach_fields, build_snapshot, build_volume, make_tag
+from ..seed import attach_fields, build_snapshot, build_volume, make_tag
 from .vms import lookup
 
-__all__: list[str] = []
+__all__ = ["COMMANDS"]
 
 #: createTags resourcetype -> (table, the type name tags record)
 #: (matched ignoring case, as ResourceTag.ResourceObjectType lookups are)
@@ -19,7 +19,6 @@ TAGGABLE = {"uservm": ("vms", "UserVm"), "volume": ("volumes", "Volume"), "snaps
 DETACHED = ("virtualmachineid", "vmname", "vmdisplayname", "vmstate", "deviceid", "attached")
 
 
-@command("createVolume")
 def create_volume(call: Call) -> Result:
     cloud = call.cloud
     offering = lookup(call, "diskofferings", "diskofferingid", required=False)
@@ -50,7 +49,6 @@ def create_volume(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Volume", volume["id"], work), id=volume["id"])
 
 
-@command("attachVolume")
 def attach_volume(call: Call) -> Result:
     volume = lookup(call, "volumes", "id")
     vm = lookup(call, "vms", "virtualmachineid")
@@ -72,7 +70,6 @@ def attach_volume(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Volume", volume["id"], work))
 
 
-@command("detachVolume")
 def detach_volume(call: Call) -> Result:
     volume = lookup(call, "volumes", "id")
     assert volume is not None
@@ -88,7 +85,6 @@ def detach_volume(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Volume", volume["id"], work))
 
 
-@command("deleteVolume")
 def delete_volume(call: Call) -> Result:
     volume = lookup(call, "volumes", "id")
     assert volume is not None
@@ -98,7 +94,6 @@ def delete_volume(call: Call) -> Result:
     return {"success": True}
 
 
-@command("createSnapshot")
 def create_snapshot(call: Call) -> Result:
     cloud = call.cloud
     volume = lookup(call, "volumes", "volumeid")
@@ -112,7 +107,6 @@ def create_snapshot(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Snapshot", snapshot["id"], work), id=snapshot["id"])
 
 
-@command("deleteSnapshot")
 def delete_snapshot(call: Call) -> Result:
     snapshot = lookup(call, "snapshots", "id")
     assert snapshot is not None
@@ -137,7 +131,6 @@ def _tag_targets(call: Call) -> tuple[str, str, list[str]]:
     return table, type_name, ids
 
 
-@command("createTags")
 def create_tags(call: Call) -> Result:
     table, type_name, ids = _tag_targets(call)
     pairs = [(t["key"], t.get("value", "")) for t in call.map("tags") if t.get("key")]
@@ -162,7 +155,6 @@ def create_tags(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, None, None, work))
 
 
-@command("deleteTags")
 def delete_tags(call: Call) -> Result:
     table, _, ids = _tag_targets(call)
     wanted = {t["key"]: t.get("value") for t in call.map("tags") if t.get("key")}
@@ -184,3 +176,15 @@ def delete_tags(call: Call) -> Result:
         return {"success": True}
 
     return JobAccepted(call.jobs.submit(call.command, None, None, work))
+
+
+COMMANDS: dict[str, Handler] = {
+    "createVolume": create_volume,
+    "attachVolume": attach_volume,
+    "detachVolume": detach_volume,
+    "deleteVolume": delete_volume,
+    "createSnapshot": create_snapshot,
+    "deleteSnapshot": delete_snapshot,
+    "createTags": create_tags,
+    "deleteTags": delete_tags,
+}

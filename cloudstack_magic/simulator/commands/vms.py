@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..dispatch import Call, JobAccepted, Result, command, invalid_id
+from ..dispatch import Call, Handler, JobAccepted, Result, invalid_id
 from ..errors import (
     CS_CAPACITY,
     CS_INVALID_PARAMETER,
@@ -19,10 +19,10 @@ from ..errors import (
     ApiError,
     param_error,
 )
-from ..inventory import build_volume, build_vm, place_on_host
+from ..seed import build_volume, build_vm, place_on_host
 from ..tables import Row
 
-__all__ = ["lookup"]
+__all__ = ["COMMANDS", "lookup"]
 
 
 def lookup(call: Call, table_name: str, param: str, required: bool = True) -> Row | None:
@@ -65,7 +65,6 @@ def _no_capacity(vm: Row) -> ApiError:
                     f"\"{vm['instancename']}\",\"uuid\":\"{vm['id']}\"}}", CS_CAPACITY)
 
 
-@command("deployVirtualMachine")
 def deploy(call: Call) -> Result:
     cloud = call.cloud
     zone = lookup(call, "zones", "zoneid")
@@ -144,7 +143,6 @@ def _vm_job(call: Call, transitional: str | None, finish: Callable[[Row, str], d
     return JobAccepted(call.jobs.submit(call.command, "VirtualMachine", vm_id, work))
 
 
-@command("startVirtualMachine")
 def start(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
@@ -164,7 +162,6 @@ def start(call: Call) -> Result:
     return _vm_job(call, "Starting" if vm["state"] == "Stopped" else None, finish)
 
 
-@command("stopVirtualMachine")
 def stop(call: Call) -> Result:
     def finish(current: Row, before: str) -> dict[str, Any]:
         if before == "Running":
@@ -177,7 +174,6 @@ def stop(call: Call) -> Result:
     return _vm_job(call, "Stopping" if vm["state"] == "Running" else None, finish)
 
 
-@command("rebootVirtualMachine")
 def reboot(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
@@ -186,7 +182,6 @@ def reboot(call: Call) -> Result:
     return _vm_job(call, None, lambda current, before: _vm_result(call, current["id"]))
 
 
-@command("destroyVirtualMachine")
 def destroy(call: Call) -> Result:
     expunge = call.flag("expunge")
 
@@ -211,7 +206,6 @@ def _expunge(call: Call, vm: Row) -> None:
         cloud.tags.remove((tag["resourceid"], tag["key"]))
 
 
-@command("expungeVirtualMachine")
 def expunge(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
@@ -225,7 +219,6 @@ def expunge(call: Call) -> Result:
     return _vm_job(call, "Expunging", finish)
 
 
-@command("recoverVirtualMachine")
 def recover(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
@@ -240,7 +233,6 @@ def _apply_offering(call: Call, vm: Row, offering: Row) -> Row:
                                  memory=offering["memory"])
 
 
-@command("scaleVirtualMachine")
 def scale(call: Call) -> Result:
     offering = lookup(call, "serviceofferings", "serviceofferingid")
     assert offering is not None
@@ -257,7 +249,6 @@ def scale(call: Call) -> Result:
     return _vm_job(call, None, finish)
 
 
-@command("changeServiceForVirtualMachine")
 def change_service(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     offering = lookup(call, "serviceofferings", "serviceofferingid")
@@ -267,9 +258,22 @@ def change_service(call: Call) -> Result:
     return {"virtualmachine": dict(_apply_offering(call, vm, offering))}
 
 
-@command("updateVirtualMachine")
 def update(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     fields = {k: call.get(k) for k in ("displayname", "group", "name") if call.get(k) is not None}
     return {"virtualmachine": dict(call.cloud.vms.update(vm["id"], **fields))}
+
+
+COMMANDS: dict[str, Handler] = {
+    "deployVirtualMachine": deploy,
+    "startVirtualMachine": start,
+    "stopVirtualMachine": stop,
+    "rebootVirtualMachine": reboot,
+    "destroyVirtualMachine": destroy,
+    "expungeVirtualMachine": expunge,
+    "recoverVirtualMachine": recover,
+    "scaleVirtualMachine": scale,
+    "changeServiceForVirtualMachine": change_service,
+    "updateVirtualMachine": update,
+}
