@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timezone
@@ -34,6 +35,9 @@ RUNTIME = web.AppKey("runtime", Runtime)
 PARAMS = web.RequestKey("cs_params", dict)
 BAD_REQUEST = 400
 SESSION_COMMANDS = frozenset({"login", "logout"})
+FORBIDDEN = 403
+DESCRIPTION_LIMIT = 256
+TOKEN_HEADER = "X-Simulator-Token"
 WARM_ROWS = 50_000  # beyond this the bytes (~1.7 kB a VM) cost more memory than they save
 WARM_CHUNK = 200
 
@@ -86,8 +90,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _header_safe(text: str) -> str:
-    """Error texts quote request values; a header must not carry their newlines or non-ASCII."""
-    return "".join(c if " " <= c < "\x7f" else " " for c in text.encode("ascii", "backslashreplace").decode())
+    """Error texts quote request values; a header must not carry their newlines or non-ASCII,
+    nor grow with them (a 100,000-character value would overflow the client's header limit):
+    the header keeps the first ``DESCRIPTION_LIMIT`` characters, the JSON body the whole text."""
+    plain = "".join(c if " " <= c < "\x7f" else " " for c in text.encode("ascii", "backslashreplace").decode())
+    return plain if len(plain) <= DESCRIPTION_LIMIT else plain[: DESCRIPTION_LIMIT - 3] + "..."
 
 
 async def api(request: web.Request) -> web.Response:
@@ -125,6 +132,35 @@ async def stats(request: web.Request) -> web.Response:
 async def job_timing(request: web.Request) -> web.Response:
     """Per job: wall-clock ``submitted``/``finished`` times and how often it was queried."""
     return web.json_response(request.app[RUNTIME].jobs.timing)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (the address the simulator binds) is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Guard a state-changing admin endpoint: on a loopback-only simulator anyone on this
+    machine may call it; otherwise the request must carry the admin token printed at start
+    (``X-Simulator-Token: TOKEN`` or ``?token=TOKEN``), or it is refused with 403."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        settings = request.app[RUNTIME].settings
+        if not is_loopback(settings.host):
+            given = request.headers.get(TOKEN_HEADER) or request.query.get("token") or ""
+            if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
+                return web.json_response(
+                    {"error": f"{request.path} needs the admin token the simulator printed at start"
+                              f" ({TOKEN_HEADER} header or token= query): it listens on {settings.host}"},
+                    status=FORBIDDEN)
+        return await handler(request)
+
+    return guarded
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -174,7 +210,7 @@ def make_app(settings: Settings, commands: Mapping[str, CommandHandler] = COMMAN
     app.add_routes([
         web.get(API_PATH, api), web.post(API_PATH, api),
         web.get("/_simulator/stats", stats), web.get("/_simulator/jobs", job_timing),
-        web.post("/_simulator/reset", reset),
-        web.post("/_simulator/config", configure),
+        web.post("/_simulator/reset", admin_only(reset)),
+        web.post("/_simulator/config", admin_only(configure)),
     ])
     return app

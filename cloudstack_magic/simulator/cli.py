@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import signal
 import sys
 import time
 from collections.abc import Callable
 
+from .app import is_loopback as _is_loopback
 from .runtime import DEMO_API_KEY, DEMO_SECRET_KEY, Settings
 from .server import Simulator
 
@@ -50,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--throttle", type=int, default=0, help="API requests allowed per second before 429 (0: no limit)")
     add("--api-key", default=DEMO_API_KEY, help="API key to accept (default: the documented demo key)")
     add("--secret-key", default=DEMO_SECRET_KEY, help="secret key (default: the documented demo secret)")
+    add("--admin-token", default="", help="token POST admin requests must carry when not on loopback"
+        " (default: a fresh random one, printed at start)")
     add("--write-config", metavar="PATH", help="write a cloudstack.ini region for this simulator (mode 0600)")
     add("--region", default="simulator", help="region (section) name for --write-config (simulator)")
 
@@ -58,7 +60,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(vms=args.vms, seed=args.seed, latency_ms=args.latency_ms, job_seconds=args.job_seconds,
                     page_size_limit=args.page_size_limit, fail_rate=args.fail_rate, drop_rate=args.drop_rate,
                     throttle=args.throttle, host=args.host, port=args.port, api_key=args.api_key,
-                    secret_key=args.secret_key)
+                    secret_key=args.secret_key, admin_token=args.admin_token)
 
 
 async def serve(settings: Settings, args: argparse.Namespace, on_ready: OnReady | None = None) -> None:
@@ -73,6 +75,8 @@ async def serve(settings: Settings, args: argparse.Namespace, on_ready: OnReady 
         print(f"api key:  {simulator.api_key}")
         demo = settings.secret_key == DEMO_SECRET_KEY
         print(f"secret:   {'the demo secret (cloudstack_magic.simulator.DEMO_SECRET_KEY)' if demo else 'as given'}")
+        print(f"admin token: {simulator.admin_token} (POST /_simulator/config and /_simulator/reset"
+              " need it in an X-Simulator-Token header unless the simulator listens on loopback only)")
         if not _is_loopback(settings.host):
             print(f"warning: listening on {settings.host}: other machines can reach this simulator")
         for line in on_ready(simulator, args) if on_ready is not None else []:
@@ -89,13 +93,6 @@ async def serve(settings: Settings, args: argparse.Namespace, on_ready: OnReady 
         print("simulator stopped", flush=True)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser, on_ready: OnReady | None = None) -> int:

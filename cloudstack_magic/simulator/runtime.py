@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import random
+import secrets
 import time
 from collections import Counter, deque
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ __all__ = ["DEMO_API_KEY", "DEMO_SECRET_KEY", "Runtime", "Settings"]
 #: The documented demo key pair the simulator accepts by default (not a secret: it is public).
 DEMO_API_KEY = "cloudstack-magic-demo-api-key-0123456789abcdefghijklmnopqrstuvwxyz"
 DEMO_SECRET_KEY = "cloudstack-magic-demo-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+#: Settings no repr, log or ``/_simulator/stats`` answer shows.
+_PRIVATE = ("api_key", "secret_key", "admin_token")
 #: Settings that may change while running (``POST /_simulator/config``).
 TUNABLE = ("latency_ms", "job_seconds", "fail_rate", "drop_rate", "throttle", "page_size_limit")
 
@@ -42,8 +45,13 @@ class Settings:
     port: int = 0
     api_key: str = DEMO_API_KEY
     secret_key: str = DEMO_SECRET_KEY
+    #: What POST admin requests must carry when the simulator listens beyond loopback
+    #: (``X-Simulator-Token`` header or ``token`` query); empty: a fresh random one.
+    admin_token: str = ""
 
     def __post_init__(self) -> None:
+        if not self.admin_token:
+            self.admin_token = secrets.token_urlsafe(18)
         problems = []
         if self.vms < 0:
             problems.append(f"vms must be >= 0, got {self.vms}")
@@ -61,13 +69,13 @@ class Settings:
             raise ValueError("; ".join(problems))
 
     def __repr__(self) -> str:  # the secret key never shows
-        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("api_key", "secret_key")}
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _PRIVATE}
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("secret_key")
-        data.pop("api_key")
+        for name in _PRIVATE:
+            data.pop(name)
         return data
 
 

@@ -51,6 +51,11 @@ class Simulator:
         return self.settings.secret_key
 
     @property
+    def admin_token(self) -> str:
+        """What POST admin requests carry when the simulator listens beyond loopback."""
+        return self.settings.admin_token
+
+    @property
     def base_url(self) -> str:
         if self.port is None:
             raise RuntimeError("the simulator is not running: use `async with Simulator(...)` or start()")
@@ -125,7 +130,8 @@ class SimulatorThread:
         return repr(self.simulator).replace("<Simulator", "<SimulatorThread", 1)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("settings", "api_key", "secret_key", "endpoint", "base_url", "port", "runtime", "regions"):
+        if name in ("settings", "api_key", "secret_key", "endpoint", "base_url", "port", "runtime", "regions",
+                    "admin_token"):
             return getattr(self.simulator, name)
         raise AttributeError(name)
 
