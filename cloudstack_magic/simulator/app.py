@@ -25,6 +25,7 @@ from .errors import CS_SERVER_API, UNAUTHORIZED, UNSUPPORTED_ACTION_ERROR, UNVER
 from .faults import Handler, fault_middleware
 from .render import JSON_TYPE, render, to_xml
 from .runtime import Runtime, Settings
+from .state import Caller
 from .verify import check_expiry, signature_matches
 
 __all__ = ["API_PATH", "RUNTIME", "make_app", "read_params"]
@@ -60,7 +61,8 @@ async def read_params(request: web.Request) -> dict[str, str]:
 
 
 def is_api_request(request: web.Request) -> bool:
-    return request.path == API_PATH
+    """``/client/api`` and ``/client/api/`` alike: the server maps its API servlet to ``/api/*``."""
+    return request.path in (API_PATH, API_PATH + "/")
 
 
 def _wants_json(params: dict[str, str]) -> bool:
@@ -111,15 +113,20 @@ async def api(request: web.Request) -> web.Response:
     if command not in spec:  # unknown or wrongly cased: the servlet says 401, not 432
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None, response_name="errorresponse")
     apikey = next((v for k, v in params.items() if k.lower() == "apikey"), None)
-    known_key = apikey is not None and hmac.compare_digest(apikey.encode(), settings.api_key.encode())
-    if not known_key or not signature_matches(params, settings.secret_key):
+    cloud = runtime.cloud
+    secret_and_user = cloud.keys.get(apikey) if apikey is not None else None
+    if secret_and_user is None or not signature_matches(params, secret_and_user[0]):
+        raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)
+    user = cloud.users.get(secret_and_user[1])
+    if user is None or user["state"] != "enabled":  # a deleted or disabled user's keys stop working
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)
     if check_expiry(params, lambda: datetime.now(timezone.utc)) is not None:
         raise ApiError(UNAUTHORIZED, UNVERIFIED_TEXT, None)
     lowered: dict[str, str] = {}
     for name, value in params.items():
         lowered.setdefault(name.lower(), value)
-    call = Call(command, spec[command], lowered, runtime.cloud, runtime.jobs, settings.page_size_limit)
+    cloud.caller = Caller.of(user)  # handlers run synchronously: the caller of this request
+    call = Call(command, spec[command], lowered, cloud, runtime.jobs, settings.page_size_limit)
     result = dispatch(call, runtime.commands_table)
     body, content_type = render(response_name(command), result, _wants_json(params))
     return web.Response(body=body, content_type=content_type.split(";")[0], charset="UTF-8")
@@ -208,7 +215,7 @@ def make_app(settings: Settings, commands: Mapping[str, CommandHandler] = COMMAN
 
     app.cleanup_ctx.append(lifecycle)
     app.add_routes([
-        web.get(API_PATH, api), web.post(API_PATH, api),
+        web.get(API_PATH, api), web.post(API_PATH, api), web.get(API_PATH + "/", api), web.post(API_PATH + "/", api),
         web.get("/_simulator/stats", stats), web.get("/_simulator/jobs", job_timing),
         web.post("/_simulator/reset", admin_only(reset)),
         web.post("/_simulator/config", admin_only(configure)),

@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     add("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     add("--vms", type=int, default=defaults.vms, help=f"virtual machines in the seeded cloud ({defaults.vms})")
+    add("--accounts", type=int, default=0, help="user accounts for a class (student01...), each with its own"
+        " key pair and resources; --write-config writes one region per account (0)")
     add("--seed", type=int, default=defaults.seed, help=f"seed for inventory and faults ({defaults.seed})")
     add("--latency-ms", type=float, default=0, help="added latency per API request, ±20%% jitter (0)")
     add("--job-seconds", type=float, default=defaults.job_seconds, help="how long async jobs run (2)")
@@ -60,7 +62,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(vms=args.vms, seed=args.seed, latency_ms=args.latency_ms, job_seconds=args.job_seconds,
                     page_size_limit=args.page_size_limit, fail_rate=args.fail_rate, drop_rate=args.drop_rate,
                     throttle=args.throttle, host=args.host, port=args.port, api_key=args.api_key,
-                    secret_key=args.secret_key, admin_token=args.admin_token)
+                    secret_key=args.secret_key, admin_token=args.admin_token,
+                    accounts=args.accounts)
 
 
 async def serve(settings: Settings, args: argparse.Namespace, on_ready: OnReady | None = None) -> None:
@@ -72,6 +75,8 @@ async def serve(settings: Settings, args: argparse.Namespace, on_ready: OnReady 
         print(f"CloudStack 4.18 API simulator: {settings.vms} VMs, seed {settings.seed},"
               f" started in {time.perf_counter() - began:.1f} s", flush=True)
         print(f"endpoint: {simulator.endpoint}")
+        if settings.accounts:
+            print(f"accounts: {settings.accounts} class accounts (student01...), each with its own key pair")
         print(f"api key:  {simulator.api_key}")
         demo = settings.secret_key == DEMO_SECRET_KEY
         print(f"secret:   {'the demo secret (cloudstack_magic.simulator.DEMO_SECRET_KEY)' if demo else 'as given'}")

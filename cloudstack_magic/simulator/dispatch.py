@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..spec._spec import Api
-from .errors import CS_SERVER_API, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR, ApiError, param_error
+from .errors import CS_SERVER_API, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR, ApiError, JobError, param_error
 from .tables import Row, Table
 
 if TYPE_CHECKING:
@@ -196,4 +196,9 @@ def dispatch(call: Call, handlers: Mapping[str, Handler]) -> Result:
             f" (it simulates {len(handlers)} commands; see GET /_simulator/stats)",
             CS_SERVER_API,
         )
-    return handler(call)
+    if not call.api.isasync:
+        return handler(call)
+    try:
+        return handler(call)
+    except JobError as error:  # accepted, then the job fails: as the server runs async commands
+        return JobAccepted(call.jobs.submit_failed(call.command, error))

@@ -28,6 +28,10 @@ OWNED = frozenset({"virtualmachine", "volume", "snapshot", "network", "publicipa
                    "sshkeypair", "event", "tag", "asyncjobs"})
 
 
+#: For a user caller: which field of these rows must be its own account (or domain).
+SELF_ONLY = {"account": "name", "user": "account", "domain": "id"}
+
+
 def page_of(call: Call, rows: list[Row]) -> list[Row]:
     """Apply ``page``/``pagesize`` exactly as ``BaseListCmd`` validates and applies them."""
     page, pagesize = call.integer("page"), call.integer("pagesize")
@@ -58,9 +62,13 @@ def row_owner(row: Row) -> tuple[str | None, str | None, bool]:
 
 
 def _visibility(call: Call, table: Table, owner: Owner) -> tuple[Hashable, Callable[[Row], bool]] | None:
+    cloud = call.cloud
+    caller = cloud.caller
+    if table.objectname in SELF_ONLY and not caller.is_admin:  # a user sees its own account, user, domain
+        field, own = SELF_ONLY[table.objectname], (caller.account if table.objectname != "domain" else caller.domainid)
+        return ("self", table.objectname, own), lambda row: row.get(field) == own
     if table.objectname not in OWNED:
         return None
-    cloud = call.cloud
     projectid = call.get("projectid")
     if projectid == "-1":
         return ("projects",), lambda row: owner(row)[2]
@@ -69,9 +77,9 @@ def _visibility(call: Call, table: Table, owner: Owner) -> tuple[Hashable, Calla
             raise invalid_id("projectid", projectid)
         return ("project", projectid), lambda row: row.get("projectid") == projectid
     domainid, account = call.get("domainid"), call.get("account")
-    if domainid is None and account is None and not call.flag("listall"):
-        mine = cloud.caller.account, cloud.caller.domainid, False
-        return ("own",), lambda row: owner(row) == mine
+    if not cloud.caller.is_admin or (domainid is None and account is None and not call.flag("listall")):
+        mine: tuple[str | None, str | None, bool] = (caller.account, caller.domainid, False)
+        return ("own", *mine), lambda row: owner(row) == mine  # the key names the caller: cached per caller
     domain_ids: set[str] | None = None
     if domainid is not None:
         domain = cloud.domains.get(domainid)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .classroom import add_class_accounts
 from .dispatch import Handler
 from .jobs import JobEngine
 from .seed import seed
@@ -48,6 +49,8 @@ class Settings:
     #: What POST admin requests must carry when the simulator listens beyond loopback
     #: (``X-Simulator-Token`` header or ``token`` query); empty: a fresh random one.
     admin_token: str = ""
+    #: user accounts for a class (``student01``...), each with its own key pair and resources
+    accounts: int = 0
 
     def __post_init__(self) -> None:
         if not self.admin_token:
@@ -55,6 +58,8 @@ class Settings:
         problems = []
         if self.vms < 0:
             problems.append(f"vms must be >= 0, got {self.vms}")
+        if not 0 <= self.accounts <= 500:
+            problems.append(f"accounts must be between 0 and 500, got {self.accounts}")
         for name in ("fail_rate", "drop_rate"):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} is a probability between 0 and 1, got {getattr(self, name)}")
@@ -104,6 +109,10 @@ class Runtime:
             gc.freeze()
             if was_enabled:
                 gc.enable()
+        admin = self.cloud.caller.userid
+        self.cloud.keys[self.settings.api_key] = (self.settings.secret_key, admin)
+        if self.settings.accounts:
+            add_class_accounts(self.cloud, self.settings.accounts)
         self.jobs = JobEngine(self.cloud, self.settings.job_seconds)
         self.dice = random.Random(self.settings.seed + 1)
 

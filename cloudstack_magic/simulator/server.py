@@ -69,7 +69,14 @@ class Simulator:
     def regions(self, base: str = "simulator") -> list[tuple[str, str, str]]:
         """``(region name, api key, secret key)`` for each key pair it accepts: ``base`` for the
         admin, then ``base-<account>`` per class account (``accounts=N``)."""
-        return [(base, self.api_key, self.secret_key)]
+        regions = [(base, self.api_key, self.secret_key)]
+        if self._runtime is not None:
+            cloud = self._runtime.cloud
+            for key, (secret, userid) in cloud.keys.items():
+                user = cloud.users.get(userid)
+                if key != self.api_key and user is not None:
+                    regions.append((f"{base}-{user['account']}", key, secret))
+        return regions
 
     @property
     def runtime(self) -> Runtime:

@@ -10,7 +10,7 @@ import pytest
 
 from cloudstack_magic.spec._spec import packaged_spec
 
-from .calls import json_caller, wait
+from .calls import deploy, json_caller, wait
 
 SPEC = packaged_spec()
 JOB_FIELDS = {field.name for field in SPEC["listAsyncJobs"].response}
@@ -96,18 +96,22 @@ def test_startdate_has_day_precision_as_the_server_parses_it(call):
     assert call("listAsyncJobs", startdate="2026-13-01")[0] == 431
 
 
-def test_listall_and_account_scope(sim, call):
-    cloud = sim.runtime.cloud
-    admin = cloud.caller.accountid
-    _reboot_all(call, _vm_ids(call, 2))
-    other = next(a for a in cloud.accounts if a["id"] != admin)
-    cloud.caller.accountid = other["id"]  # a job submitted by another account of the cloud
-    _reboot_all(call, _vm_ids(call, 1))
-    cloud.caller.accountid = admin
-    assert call("listAsyncJobs")[1]["count"] == 2
-    assert call("listAsyncJobs", listall="true")[1]["count"] == 3
-    mine = call("listAsyncJobs", account=other["name"], domainid=other["domainid"])[1]
-    assert mine["count"] == 1 and mine["asyncjobs"][0]["accountid"] == other["id"]
+def test_listall_and_account_scope(fresh_simulator):
+    sim = fresh_simulator(vms=30, job_seconds=0.05, accounts=1)
+    admin = json_caller(sim)
+    [(_, key, secret)] = [region for region in sim.regions() if region[0] == "simulator-student01"]
+    student = json_caller(sim, key, secret)
+    _reboot_all(admin, _vm_ids(admin, 2))
+    status, accepted = deploy(student, name="student-vm")
+    assert status == 200, accepted
+    wait(student, accepted["jobid"])
+    assert admin("listAsyncJobs")[1]["count"] == 2
+    assert admin("listAsyncJobs", listall="true")[1]["count"] == 3
+    own = student("listAsyncJobs", listall="true")[1]  # a user sees only its own, listall or not
+    assert own["count"] == 1 and own["asyncjobs"][0]["jobid"] == accepted["jobid"]
+    domainid = student("listAccounts")[1]["account"][0]["domainid"]
+    scoped = admin("listAsyncJobs", account="student01", domainid=domainid)[1]
+    assert scoped["count"] == 1 and scoped["asyncjobs"][0]["accountid"] == own["asyncjobs"][0]["accountid"]
 
 
 def test_query_async_job_result_has_the_same_fields(call):

@@ -12,17 +12,24 @@ from typing import Any
 
 from ..dispatch import Call, Handler, JobAccepted, Result, invalid_id
 from ..errors import (
-    CS_CAPACITY,
+    CS_SERVER_API,
     CS_INVALID_PARAMETER,
     INSUFFICIENT_CAPACITY_ERROR,
     PARAM_ERROR,
     ApiError,
     param_error,
+    permission_error,
+    state_error,
 )
 from ..seed import build_volume, build_vm, place_on_host
 from ..tables import Row
 
-__all__ = ["COMMANDS", "lookup"]
+__all__ = ["COMMANDS", "OWNED_TABLES", "lookup"]
+
+#: Tables whose rows belong to an account: a user may act only on its own.
+OWNED_TABLES = frozenset({"vms", "volumes", "snapshots", "networks", "publicips", "securitygroups", "sshkeypairs",
+                          "vmsnapshots", "affinitygroups", "firewallrules", "egressrules", "portforwardingrules",
+                          "ipforwardingrules", "loadbalancerrules"})
 
 
 def lookup(call: Call, table_name: str, param: str, required: bool = True) -> Row | None:
@@ -36,6 +43,10 @@ def lookup(call: Call, table_name: str, param: str, required: bool = True) -> Ro
     row = call.cloud.tables[table_name].get(value)
     if row is None:
         raise invalid_id(param, value)
+    caller = call.cloud.caller
+    if table_name in OWNED_TABLES and not caller.is_admin and (
+            row.get("account"), row.get("domainid")) != (caller.account, caller.domainid):
+        raise permission_error(caller.account, f"{table_name[:-1]} {value}")
     return row
 
 
@@ -62,7 +73,7 @@ def _release(call: Call, vm: Row) -> None:
 def _no_capacity(vm: Row) -> ApiError:
     return ApiError(INSUFFICIENT_CAPACITY_ERROR,
                     f"Unable to create a deployment for VM instance {{\"id\":\"{vm['id']}\",\"instanceName\":"
-                    f"\"{vm['instancename']}\",\"uuid\":\"{vm['id']}\"}}", CS_CAPACITY)
+                    f"\"{vm['instancename']}\",\"uuid\":\"{vm['id']}\"}}", CS_SERVER_API)  # DeployVMCmd rethrows it as ServerApiException
 
 
 def deploy(call: Call) -> Result:
@@ -147,7 +158,7 @@ def start(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     if vm["state"] in ("Destroyed", "Error"):
-        raise param_error(f"Unable to start VM instance {vm['id']} in state {vm['state']}")
+        raise state_error(f"Unable to start VM instance {vm['id']} in state {vm['state']}")
     needs_cores = vm["state"] == "Stopped" and not _reserve(call, vm["zoneid"], vm["cpunumber"])
 
     def finish(current: Row, before: str) -> dict[str, Any]:
@@ -178,7 +189,7 @@ def reboot(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     if vm["state"] != "Running":
-        raise param_error(f"Unable to reboot VM instance {vm['id']}: it is not running (state {vm['state']})")
+        raise state_error(f"Unable to reboot VM instance {vm['id']}: it is not running (state {vm['state']})")
     return _vm_job(call, None, lambda current, before: _vm_result(call, current["id"]))
 
 
@@ -210,7 +221,7 @@ def expunge(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     if vm["state"] != "Destroyed":
-        raise param_error(f"Please destroy vm with uuid: {vm['id']} before expunging it")
+        raise state_error(f"Please destroy vm with uuid: {vm['id']} before expunging it")
 
     def finish(current: Row, before: str) -> dict[str, Any]:
         _expunge(call, current)
