@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from .seed import BASE_TIME
+from .shapes import default_limits
 from .state import Cloud, format_date
 from .tables import Row
 
@@ -38,6 +39,7 @@ def add_class_accounts(cloud: Cloud, count: int) -> None:
         account = {**template_account, "id": cloud.uuid(), "name": name, "domainid": domain["id"],
                    "domain": domain["name"], "domainpath": domain["path"], "created": created, "isdefault": False}
         cloud.accounts.add(account)
+        cloud.limits[account["id"]] = default_limits()
         user = {**template_user, "id": cloud.uuid(), "username": name, "firstname": name.title(),
                 "lastname": "Class", "email": f"{name}@example.org", "account": name, "accountid": account["id"],
                 "domainid": domain["id"], "domain": domain["name"], "created": created, "isdefault": False}

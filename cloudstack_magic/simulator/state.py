@@ -41,6 +41,8 @@ TABLES = {
     "sshkeypairs": "sshkeypair",
     "events": "event",
     "tags": "tag",
+    "storagepools": "storagepool",
+    "networkofferings": "networkoffering",
 }
 
 
@@ -92,6 +94,12 @@ class Cloud:
     #: network id -> [network number (its 10.N.0.0/16), addresses handed out]
     network_numbers: dict[str, list[int]] = field(default_factory=dict)
     counter: int = 0
+    #: zone id -> its physical network id; zone id -> its primary storage pools (volumes go there)
+    physical_networks: dict[str, str] = field(default_factory=dict)
+    pools_by_zone: dict[str, list[Row]] = field(default_factory=dict)
+    #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    system_account_id: str = ""
     #: api key -> (secret key, user id): the key pairs the simulator accepts (never in a row)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 

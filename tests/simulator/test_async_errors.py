@@ -11,7 +11,7 @@ from .calls import deploy, first, json_caller, wait
 
 @pytest.fixture
 def sim(fresh_simulator):
-    return fresh_simulator(vms=200, job_seconds=0.05, accounts=1)
+    return fresh_simulator(vms=400, job_seconds=0.05, accounts=1)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..dispatch import Handler
-from . import inventory, storage, vms
+from . import capacity, inventory, storage, vms
 
 __all__ = ["COMMAND_TABLE"]
 
 #: Every simulated command; an API of the spec that is missing here answers 432.
-COMMAND_TABLE: Mapping[str, Handler] = {**inventory.COMMANDS, **vms.COMMANDS, **storage.COMMANDS}
+COMMAND_TABLE: Mapping[str, Handler] = {**inventory.COMMANDS, **capacity.COMMANDS, **vms.COMMANDS, **storage.COMMANDS}

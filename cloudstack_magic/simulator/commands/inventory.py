@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 
 from ...spec._spec import Api, packaged_spec
 from ..dispatch import Call, Handler, ListResult, Result, invalid_id
-from ..listing import list_rows
-from ..tables import Row
+from ..listing import list_rows, page_of
+from ..tables import Row, Table
 
 __all__ = ["COMMANDS"]
 
@@ -18,7 +19,7 @@ SIMPLE_LISTS = {
     "listOsTypes": "ostypes", "listServiceOfferings": "serviceofferings", "listDiskOfferings": "diskofferings",
     "listNetworks": "networks", "listVolumes": "volumes", "listSnapshots": "snapshots",
     "listPublicIpAddresses": "publicips", "listSecurityGroups": "securitygroups", "listSSHKeyPairs": "sshkeypairs",
-    "listEvents": "events", "listTags": "tags", "listIsos": "isos",
+    "listEvents": "events", "listTags": "tags", "listNetworkOfferings": "networkofferings",
 }
 
 
@@ -51,7 +52,26 @@ def list_templates(call: Call) -> Result:
         extra.append((("self", mine), lambda row: row.get("account") == mine))
     elif kind == "community":
         extra.append((("community",), lambda row: bool(row.get("ispublic")) and not row.get("isfeatured")))
-    return list_rows(call, call.cloud.templates, extra=extra)
+    return _per_zone(call, call.cloud.templates, extra)
+
+
+def _per_zone(call: Call, table: Table, extra: list[tuple[Hashable, Callable[[Row], bool]]]) -> Result:
+    """Templates and ISOs are listed once per zone they are in (the same id in each zone's row),
+    as the server's template_view does; ``zoneid`` picks one zone. Paged after that."""
+    unpaged = replace(call, params={k: v for k, v in call.params.items() if k not in ("page", "pagesize")})
+    matching = list_rows(unpaged, table, extra=extra).rows
+    zoneid = call.get("zoneid")
+    zones = [z for z in call.cloud.zones if zoneid in (None, z["id"])]
+    rows = [{**row, "zoneid": zone["id"], "zonename": zone["name"]} for zone in zones for row in matching]
+    return ListResult(None, table.objectname, page_of(call, rows), len(rows))
+
+
+def list_isos(call: Call) -> Result:
+    extra: list[tuple[Hashable, Callable[[Row], bool]]] = []
+    if call.get("bootable") is not None:
+        wanted = call.flag("bootable")
+        extra.append((("bootable", wanted), lambda row: row.get("bootable") is wanted))
+    return _per_zone(call, call.cloud.isos, extra)
 
 
 def list_async_jobs(call: Call) -> Result:
@@ -91,7 +111,10 @@ def list_capabilities(call: Call) -> Result:
     return {"capability": {
         "cloudstackversion": "4.18.1.0", "securitygroupsenabled": False, "userpublictemplateenabled": True,
         "supportELB": "false", "projectinviterequired": False, "allowusercreateprojects": True,
-        "customdiskofftmaxsize": 1024, "regionsecondaryenabled": False, "kvmsnapshotenabled": True,
+        "customdiskofferingmaxsize": 1024, "customdiskofferingminsize": 1, "kubernetesserviceenabled": False,
+        "kubernetesclusterexperimentalfeaturesenabled": False, "allowuserviewalldomainaccounts": False,
+        "allowuserexpungerecovervolume": False, "instancesstatsretentiontime": 720, "instancesstatsuseronly": False,
+        "instancesdisksstatsretentionenabled": False, "instancesdisksstatsretentiontime": 720, "regionsecondaryenabled": False, "kvmsnapshotenabled": True,
         "allowuserviewdestroyedvm": False, "allowuserexpungerecovervm": False, "apilimitinterval": 1,
         "apilimitmax": 0, "defaultuipagesize": call.page_size_limit, "dynamicrolesenabled": True,
     }}
@@ -117,6 +140,7 @@ COMMANDS: dict[str, Handler] = {
     **{name: _simple(table) for name, table in SIMPLE_LISTS.items()},
     "listVirtualMachines": list_virtual_machines,
     "listTemplates": list_templates,
+    "listIsos": list_isos,
     "listAsyncJobs": list_async_jobs,
     "queryAsyncJobResult": query_async_job_result,
     "listApis": list_apis,

@@ -22,6 +22,7 @@ from ..errors import (
     state_error,
 )
 from ..seed import build_volume, build_vm, place_on_host
+from ..shapes import VM_RUNNING_FIELDS
 from ..tables import Row
 
 __all__ = ["COMMANDS", "OWNED_TABLES", "lookup"]
@@ -177,7 +178,8 @@ def stop(call: Call) -> Result:
     def finish(current: Row, before: str) -> dict[str, Any]:
         if before == "Running":
             _release(call, current)
-        call.cloud.vms.update(current["id"], state="Stopped", hostid=None, hostname=None)
+        call.cloud.vms.update(current["id"], state="Stopped", hostid=None, hostname=None,
+                               **dict.fromkeys(VM_RUNNING_FIELDS))
         return _vm_result(call, current["id"])
 
     vm = lookup(call, "vms", "id")
@@ -202,7 +204,8 @@ def destroy(call: Call) -> Result:
         if expunge:
             _expunge(call, current)
             return {"virtualmachine": {**current, "state": "Expunging"}}
-        call.cloud.vms.update(current["id"], state="Destroyed", hostid=None, hostname=None)
+        call.cloud.vms.update(current["id"], state="Destroyed", hostid=None, hostname=None,
+                               **dict.fromkeys(VM_RUNNING_FIELDS))
         return _vm_result(call, current["id"])
 
     return _vm_job(call, None, finish)
