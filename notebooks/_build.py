@@ -49,9 +49,11 @@ embedded simulator; with your own cloud, put its endpoint and keys in `cloudstac
     md("## Deploying\nAn async job shows live progress and returns its result. A cell can hold "
        "one command spread over several lines."),
     code("zones = %cloudstack listZones\n"
-         "templates = %cloudstack listTemplates templatefilter=featured\n"
+         "zone = zones.id[0]\n"
+         "# a template is listed once per zone it is in: ask for the zone's own\n"
+         "templates = %cloudstack listTemplates templatefilter=featured zoneid=$zone\n"
          "offerings = %cloudstack listServiceOfferings\n"
-         "zone, template, offering = zones.id[0], templates.id[0], offerings.id[0]"),
+         "template, offering = templates.id[0], offerings.id[0]"),
     code("%%cloudstack web\n"
          "deployVirtualMachine\n"
          "    zoneid = {zone}\n"
@@ -257,9 +259,10 @@ the notebook can be run again and again.
     md("## 5. Several jobs at once\n`--parallel` runs the commands of a cell concurrently, with "
        "one progress row each."),
     code("zones = %cloudstack listZones\n"
-         "templates = %cloudstack listTemplates templatefilter=featured\n"
+         "z = zones.id[0]\n"
+         "templates = %cloudstack listTemplates templatefilter=featured zoneid=$z\n"
          "offerings = %cloudstack listServiceOfferings\n"
-         "z, t, o = zones.id[0], templates.id[0], offerings.id[0]"),
+         "t, o = templates.id[0], offerings.id[0]"),
     code("%%cloudstack --parallel class_vms\n"
          "deployVirtualMachine zoneid=$z templateid=$t serviceofferingid=$o name=student-1\n"
          "deployVirtualMachine zoneid=$z templateid=$t serviceofferingid=$o name=student-2\n"
