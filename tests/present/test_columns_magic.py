@@ -63,3 +63,11 @@ def test_columns_all_on_a_single_resource_is_refused(ip: InteractiveShell) -> No
     result = ip.run_cell(f"%cloudstack --columns all updateVirtualMachine id={vm} displayname=same")
     assert isinstance(result.error_in_exec, UsageError)
     assert "list results only" in str(result.error_in_exec)
+
+
+def test_columns_is_case_forgiving_and_a_bad_value_keeps_the_setting(ip: InteractiveShell) -> None:
+    magic = ip.magics_manager.registry["CloudStackMagic"]
+    ip.run_cell("%config CloudStackMagic.columns = 'ALL'")
+    assert magic.columns == "all"
+    ip.run_cell("%config CloudStackMagic.columns = 'some'")
+    assert magic.columns == "all"
