@@ -4,8 +4,9 @@
 region for it (mode 0600, under ``build/``), executes the example notebooks with a real kernel
 (nbclient), writes each executed notebook and an HTML copy under ``build/``, prints a short
 summary and stops the simulator. The saved copies name files relative to the project (or
-``~``), never by this machine's absolute paths, so they can be shared as they are. ``--lab`` instead opens JupyterLab with the simulator running and
-the extension's configuration pointing at it, until Ctrl-C.
+``~``), never by this machine's absolute paths, so they can be shared as they are. ``--lab``
+instead opens JupyterLab with the simulator running and the extension's configuration pointing
+at it, until Ctrl-C.
 
 The kernel finds its credentials the way a user's would: ``CLOUDSTACK_CONFIG`` names the written
 file. Nothing secret is typed into a notebook.
@@ -134,7 +135,8 @@ async def _run_all(client: Any, runs: int) -> list[str]:
 #: nbconvert's page gives an output without a prompt (a chart, printed text, a job summary) a
 #: narrower prompt cell than one with ``Out[n]:``, so those outputs start left of the code and of
 #: the other results. Every prompt gets one width, wide enough for ``Out[999]:``.
-_ALIGNED_OUTPUTS = ".jp-InputPrompt, .jp-OutputPrompt { width: 10ch; min-width: 10ch; box-sizing: content-box; }"
+_ALIGNED_OUTPUTS = (".jp-InputPrompt, .jp-OutputPrompt { width: 10ch; min-width: 10ch; "
+                    "box-sizing: content-box; }")
 
 
 def without_machine_paths(text: str, build_dir: Path) -> str:

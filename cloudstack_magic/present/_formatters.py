@@ -72,7 +72,9 @@ def install_formatters(
     def as_html(frame: Any) -> str | None:
         if not _is_ours(frame):
             previous = html_slot.previous
-            return previous(frame) if previous is not None else frame._repr_html_()  # type: ignore[no-any-return]
+            if previous is not None:
+                return previous(frame)  # type: ignore[no-any-return]
+            return frame._repr_html_()  # type: ignore[no-any-return]
         return _screen_html(frame, limit(), all_columns())
 
     text_slot, html_slot = _Slot(plain, as_text), _Slot(rich, as_html)
