@@ -42,6 +42,10 @@ embedded simulator; with your own cloud, put its endpoint and keys in `cloudstac
     code("state = 'Running'\nrunning = %cloudstack listVirtualMachines listall=true state=$state\n"
          "len(running)"),
     code("%cloudstack listZones"),
+    md("A list shows the columns people look for; the footer says what is left out. The frame "
+       "itself always holds every column, and `--columns all` shows them all "
+       "(`%config CloudStackMagic.columns = 'all'` for every list)."),
+    code("%cloudstack --columns all listZones"),
     md("## Discovering the API\nHelp comes from the API spec: description, async flag and "
        "parameters."),
     code("%cloudstack apis VirtualMachine"),
