@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[2] / PACKAGE
 #: Which layers each layer may import. A layer is a sub-package, or one of the top-level
 #: modules; ``BASE`` are the modules every layer may use. Read top to bottom: a layer never
 #: reaches up to one that is built on it.
-BASE = {"_errors", "_suggest", "_version"}
+BASE = {"_errors", "_masking", "_suggest", "_version"}
 ALLOWED: dict[str, set[str]] = {
     "_version": set(),
     "_suggest": set(),
-    "_errors": {"_suggest"},
+    "_masking": set(),
+    "_errors": {"_masking", "_suggest"},
     "spec": BASE,
     "client": BASE | {"spec"},
     "config": BASE | {"client"},
@@ -122,6 +123,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def _layer(module: str) -> str:
     parts = module.split(".")
+    if parts[-1] == "__main__":  # ``python -m …`` entry points compose, like the package's own
+        return "__main__"
     return parts[1] if len(parts) > 1 else "__init__"
 
 

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 #: Modules a bare ``%load_ext`` must not import (they load with the first call).
-HEAVY = ("aiohttp", "cloudstack_magic.client._client", "cloudstack_magic.client._transport")
+HEAVY = ("aiohttp", "pandas", "cloudstack_magic.client._client", "cloudstack_magic.client._transport")
 
 PROBE = """
 import json, sys
