@@ -25,7 +25,8 @@ FIELD_FILTERS = (
 )
 #: Tables whose rows belong to an account or project (others are visible to everyone).
 OWNED = frozenset({"virtualmachine", "volume", "snapshot", "network", "publicipaddress", "securitygroup",
-                   "sshkeypair", "event", "tag", "asyncjobs"})
+                   "sshkeypair", "event", "tag", "asyncjobs", "firewallrule", "portforwardingrule",
+                   "ipforwardingrule", "loadbalancerrule", "affinitygroup", "vmsnapshot"})
 
 
 #: For a user caller: which field of these rows must be its own account (or domain).

@@ -39,6 +39,8 @@ TEMPLATES = (("ubuntu-22.04", "Ubuntu 22.04 LTS cloud image", 0, 10), ("rocky-9"
 SERVICE_OFFERINGS = (("Small Instance", 1, 1024), ("Medium Instance", 2, 4096), ("Large Instance", 4, 8192),
                      ("XLarge Instance", 8, 16384))
 DISK_OFFERINGS = (("Small", 5), ("Medium", 20), ("Large", 100), ("Custom", 0))
+ACCOUNT_ROLES = (("Root Admin", "Admin"), ("Resource Admin", "ResourceAdmin"), ("Domain Admin", "DomainAdmin"),
+         ("User", "User"))
 VM_STATES = (("Running", 80), ("Stopped", 17), ("Error", 1), ("Destroyed", 2))
 
 
@@ -58,11 +60,15 @@ def seed(cloud: Cloud, vms: int) -> None:
                          "parentdomainname": up["name"], "path": f"{up['path']}/{name}",
                          "haschild": name == "Engineering", "state": "Active"}
     cloud.domains.extend(list(domains.values()))
+    cloud.roles.extend([{"id": cloud.uuid(), "name": name, "type": kind, "isdefault": True,
+                         "description": f"Default {name.lower()} role"} for name, kind in ACCOUNT_ROLES])
+    role_ids = {row["name"]: row["id"] for row in cloud.roles}
     accounts: list[Row] = []
     for name, domain, kind in ACCOUNTS:
         d = domains[domain]
         role = ("Root Admin", "Admin") if kind == 1 else ("Domain Admin", "DomainAdmin") if kind == 2 else ("User", "User")
         accounts.append({"id": cloud.uuid(), "name": name, "accounttype": kind, "roletype": role[1], "rolename": role[0],
+                         "roleid": role_ids[role[0]],
                          "domainid": d["id"], "domain": d["name"], "domainpath": d["path"], "state": "enabled",
                          "created": when(400), "isdefault": name == "admin"})
     cloud.accounts.extend(accounts)

@@ -43,6 +43,14 @@ TABLES = {
     "tags": "tag",
     "storagepools": "storagepool",
     "networkofferings": "networkoffering",
+    "firewallrules": "firewallrule",
+    "egressrules": "firewallrule",
+    "portforwardingrules": "portforwardingrule",
+    "ipforwardingrules": "ipforwardingrule",
+    "loadbalancerrules": "loadbalancerrule",
+    "affinitygroups": "affinitygroup",
+    "vmsnapshots": "vmsnapshot",
+    "roles": "role",
 }
 
 
@@ -100,6 +108,10 @@ class Cloud:
     #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
     system_account_id: str = ""
+    #: template/ISO id -> the zones it is in (absent: every zone)
+    image_zones: dict[str, list[str]] = field(default_factory=dict)
+    #: load-balancer rule id -> the VM ids assigned to it
+    lb_members: dict[str, list[str]] = field(default_factory=dict)
     #: api key -> (secret key, user id): the key pairs the simulator accepts (never in a row)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 

@@ -62,7 +62,9 @@ def _per_zone(call: Call, table: Table, extra: list[tuple[Hashable, Callable[[Ro
     matching = list_rows(unpaged, table, extra=extra).rows
     zoneid = call.get("zoneid")
     zones = [z for z in call.cloud.zones if zoneid in (None, z["id"])]
-    rows = [{**row, "zoneid": zone["id"], "zonename": zone["name"]} for zone in zones for row in matching]
+    placed = call.cloud.image_zones
+    rows = [{**row, "zoneid": zone["id"], "zonename": zone["name"]} for zone in zones for row in matching
+            if row["id"] not in placed or zone["id"] in placed[row["id"]]]
     return ListResult(None, table.objectname, page_of(call, rows), len(rows))
 
 
