@@ -97,8 +97,8 @@ def lookup_owned(call: Call, table: str, param: str, required: bool = True, valu
     if row is None:
         raise invalid_id(param, value)
     caller = call.cloud.caller
-    if "account" in row and not caller.is_admin and (row.get("account"), row.get("domainid")) != (
-            caller.account, caller.domainid):
+    account, domainid, _ = call.cloud.owners.get(row.get("id", ""), (row.get("account"), row.get("domainid"), False))
+    if (account or domainid) and not caller.is_admin and (account, domainid) != (caller.account, caller.domainid):
         raise permission_error(caller.account, f"{table} {value}")
     return row
 
@@ -130,6 +130,8 @@ def new_row(call: Call, kind: Kind, **extra: Any) -> Row:
     row.update(extra)
     if kind.derive is not None:
         row.update(kind.derive(call, row))
+    if kind.owned and "account" not in fields and "projectid" not in fields:  # owned, but not said in the row
+        cloud.owners[row["id"]] = (row.get("account"), row.get("domainid"), "projectid" in row)
     return {k: v for k, v in row.items() if k in fields}
 
 

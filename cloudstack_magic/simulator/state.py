@@ -108,6 +108,9 @@ class Cloud:
     #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
     system_account_id: str = ""
+    #: row id -> (account, domain id, in a project) for owned rows whose 4.18 response has no
+    #: owner fields (port-forwarding and IP-forwarding rules, firewall rules...)
+    owners: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
     #: template/ISO id -> the zones it is in (absent: every zone)
     image_zones: dict[str, list[str]] = field(default_factory=dict)
     #: load-balancer rule id -> the VM ids assigned to it
