@@ -117,7 +117,10 @@ def account_totals(cloud: Cloud, owner_key: str) -> dict[tuple[str, str], Counte
         if "projectid" in row and owner_key == "account":
             return None
         key = (row.get("account", "") if owner_key == "account" else "", row.get("domainid", ""))
-        return totals.setdefault(key, Counter())
+        found = totals.get(key)
+        if found is None:
+            found = totals[key] = Counter()
+        return found
 
     for vm in cloud.vms:
         counted = bucket(vm)
