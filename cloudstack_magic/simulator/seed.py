@@ -2,7 +2,9 @@
 
 Everything is drawn from ``cloud.rng`` in a fixed order, so the same seed and size give the
 same ids, names and states. Rows use CloudStack 4.18 field names and leave out fields that
-have no value (a stopped VM has no host; only some VMs have tags, groups or key pairs).
+have no value (a stopped VM has no host; only some VMs have tags, groups or key pairs). This
+module lays out the infrastructure and owners; the VMs themselves come from ``seed_vms`` (built
+for speed), and ``build_vm``/``build_volume`` here make single rows of the same shape for deploys.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from .shapes import HOST_FIELDS, NETWORK_FIELDS, TEMPLATE_FIELDS, VM_FIELDS, VM_RUNNING_FIELDS, VOLUME_FIELDS
 from .shapes import network_services, seed_limits
-from .seed_vms import ROLES, TAG_KEYS, VM_STATES, SeedContext, seed_vms
+from .seed_vms import SeedContext, seed_vms
 from .state import Cloud, format_date
 from .tables import Row
 
@@ -81,7 +83,7 @@ def seed(cloud: Cloud, vms: int) -> None:
             cloud.caller.domainid = acct["domainid"]
     eng = domains["Engineering"]
     projects: list[Row] = [{"id": cloud.uuid(), "name": name, "displaytext": text, "domainid": eng["id"], "domain": eng["name"],
-                 "state": "Active", "owner": [{"account": "alice"}], "created": when(300)}
+                 "state": "Active", "owner": [{"account": "alice"}], "created": when(300), "tags": []}
                 for name, text in (("platform", "Platform team"), ("ml-lab", "Machine learning lab"))]
     cloud.projects.extend(projects)
 
