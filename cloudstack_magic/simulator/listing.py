@@ -25,7 +25,8 @@ FIELD_FILTERS = (
 )
 #: Tables whose rows belong to an account or project (others are visible to everyone).
 OWNED = frozenset({"virtualmachine", "volume", "snapshot", "network", "publicipaddress", "securitygroup",
-                   "sshkeypair", "event", "tag", "asyncjobs"})
+                   "sshkeypair", "event", "tag", "asyncjobs", "firewallrule", "portforwardingrule",
+                   "ipforwardingrule", "loadbalancerrule", "affinitygroup", "vmsnapshot"})
 
 
 #: For a user caller: which field of these rows must be its own account (or domain).
@@ -61,6 +62,18 @@ def row_owner(row: Row) -> tuple[str | None, str | None, bool]:
     return row.get("account"), row.get("domainid"), "projectid" in row
 
 
+def _with_hidden_owners(hidden: dict[str, tuple[str | None, str | None, bool]], owner: Owner) -> Owner:
+    """Rows whose response has no owner fields are owned through ``cloud.owners``."""
+    if not hidden:
+        return owner
+
+    def effective(row: Row) -> tuple[str | None, str | None, bool]:
+        found = hidden.get(row.get("id", "")) if "account" not in row and "projectid" not in row else None
+        return found if found is not None else owner(row)
+
+    return effective
+
+
 def _visibility(call: Call, table: Table, owner: Owner) -> tuple[Hashable, Callable[[Row], bool]] | None:
     cloud = call.cloud
     caller = cloud.caller
@@ -69,6 +82,7 @@ def _visibility(call: Call, table: Table, owner: Owner) -> tuple[Hashable, Calla
         return ("self", table.objectname, own), lambda row: row.get(field) == own
     if table.objectname not in OWNED:
         return None
+    owner = _with_hidden_owners(cloud.owners, owner)
     projectid = call.get("projectid")
     if projectid == "-1":
         return ("projects",), lambda row: owner(row)[2]

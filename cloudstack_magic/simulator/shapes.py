@@ -21,7 +21,7 @@ from .tables import Row
 __all__ = [
     "HOST_FIELDS", "NETWORK_FIELDS", "RESOURCE_TYPES", "TEMPLATE_FIELDS", "VM_RUNNING_FIELDS", "VM_FIELDS",
     "VOLUME_FIELDS", "account_totals", "default_limits", "host_capacity", "limit_fields", "network_services",
-    "seed_limits",
+    "limits_of", "seed_limits",
 ]
 
 CPU_OVERPROVISIONING = 1.0
@@ -109,15 +109,24 @@ def host_capacity(host: Row, vms: Iterable[Row]) -> dict[str, Any]:
 
 
 def account_totals(cloud: Cloud, owner_key: str) -> dict[tuple[str, str], Counter[str]]:
-    """Per (account name, domain id) when ``owner_key`` is "account", else per domain id (key
-    ``("", domainid)``): what counts against the limits, by limit prefix (vm, cpu, memory...)."""
+    """Per (account name, domain id) when ``owner_key`` is "account", per ``("", domainid)`` for
+    "domain", per ``("", projectid)`` for "project": what counts against the limits, by limit
+    prefix (vm, cpu, memory...)."""
     totals: dict[tuple[str, str], Counter[str]] = {}
 
     def bucket(row: Row) -> Counter[str] | None:
-        if "projectid" in row and owner_key == "account":
+        if owner_key == "project":
+            if "projectid" not in row:
+                return None
+            key = ("", row["projectid"])
+        elif "projectid" in row and owner_key == "account":
             return None
-        key = (row.get("account", "") if owner_key == "account" else "", row.get("domainid", ""))
-        return totals.setdefault(key, Counter())
+        else:
+            key = (row.get("account", "") if owner_key == "account" else "", row.get("domainid", ""))
+        found = totals.get(key)
+        if found is None:
+            found = totals[key] = Counter()
+        return found
 
     for vm in cloud.vms:
         counted = bucket(vm)
@@ -161,13 +170,21 @@ def seed_limits(cloud: Cloud) -> None:
     totals = account_totals(cloud, "account")
     for account in cloud.accounts:
         if account["accounttype"] == 1:
-            cloud.limits[account["id"]] = {kind: -1 for _, _, kind, _ in RESOURCE_TYPES}
+            cloud.limits.setdefault(account["id"], {kind: -1 for _, _, kind, _ in RESOURCE_TYPES})
             continue
         used = totals.get((account["name"], account["domainid"]), Counter())
-        cloud.limits[account["id"]] = {kind: max(default, -(-int(used.get(kind, 0) * 1.5 // (GIB if kind ==
-                                       "primarystorage" else 1)) // 10) * 10) for _, _, kind, default in RESOURCE_TYPES}
+        cloud.limits.setdefault(account["id"], {kind: max(default, -(-int(used.get(kind, 0) * 1.5 // (GIB if kind ==
+                                       "primarystorage" else 1)) // 10) * 10) for _, _, kind, default in RESOURCE_TYPES})
     for domain in cloud.domains:
-        cloud.limits[domain["id"]] = {kind: -1 for _, _, kind, _ in RESOURCE_TYPES}
+        cloud.limits.setdefault(domain["id"], {kind: -1 for _, _, kind, _ in RESOURCE_TYPES})
+
+
+def limits_of(cloud: Cloud) -> dict[str, dict[str, int]]:
+    """Every owner's limits, deriving the seeded accounts' on first use (see :func:`seed_limits`)."""
+    if cloud.limits_pending:
+        cloud.limits_pending = False
+        seed_limits(cloud)
+    return cloud.limits
 
 
 def default_limits() -> dict[str, int]:

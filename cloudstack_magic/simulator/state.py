@@ -43,6 +43,14 @@ TABLES = {
     "tags": "tag",
     "storagepools": "storagepool",
     "networkofferings": "networkoffering",
+    "firewallrules": "firewallrule",
+    "egressrules": "firewallrule",
+    "portforwardingrules": "portforwardingrule",
+    "ipforwardingrules": "ipforwardingrule",
+    "loadbalancerrules": "loadbalancerrule",
+    "affinitygroups": "affinitygroup",
+    "vmsnapshots": "vmsnapshot",
+    "roles": "role",
 }
 
 
@@ -99,7 +107,16 @@ class Cloud:
     pools_by_zone: dict[str, list[Row]] = field(default_factory=dict)
     #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the seeded accounts' limits are still to be derived (``shapes.limits_of``)
+    limits_pending: bool = False
     system_account_id: str = ""
+    #: row id -> (account, domain id, in a project) for owned rows whose 4.18 response has no
+    #: owner fields (port-forwarding and IP-forwarding rules, firewall rules...)
+    owners: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
+    #: template/ISO id -> the zones it is in (absent: every zone)
+    image_zones: dict[str, list[str]] = field(default_factory=dict)
+    #: load-balancer rule id -> the VM ids assigned to it
+    lb_members: dict[str, list[str]] = field(default_factory=dict)
     #: api key -> (secret key, user id): the key pairs the simulator accepts (never in a row)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..dispatch import Handler
-from . import capacity, inventory, storage, vms
+from . import accounts, capacity, images, inventory, network, storage, vms
 
 __all__ = ["COMMAND_TABLE"]
 
 #: Every simulated command; an API of the spec that is missing here answers 432.
-COMMAND_TABLE: Mapping[str, Handler] = {**inventory.COMMANDS, **capacity.COMMANDS, **vms.COMMANDS, **storage.COMMANDS}
+COMMAND_TABLE: Mapping[str, Handler] = {
+    **inventory.COMMANDS, **network.COMMANDS, **capacity.COMMANDS, **vms.COMMANDS, **storage.COMMANDS,
+    **accounts.COMMANDS, **images.COMMANDS,
+}
