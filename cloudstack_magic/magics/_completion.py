@@ -106,7 +106,7 @@ def make_matcher(
         if not found:  # ours, with nothing to offer: keep the text, keep Python names out
             found = [(fragment, NOTHING)]
         return SimpleMatcherResult(
-            completions=[SimpleCompletion(text, type=kind) for text, kind in found],
+            completions=[SimpleCompletion(text, type=unbreakable(kind)) for text, kind in found],
             matched_fragment=fragment,
             suppress=True,  # inside %cloudstack, Python names would only be noise
             ordered=True,
@@ -247,6 +247,16 @@ def _label(row: Mapping[str, Any]) -> str:
         if row.get(key):
             return str(row[key])
     return "id"
+
+
+#: JupyterLab squeezes the type column next to a long completion (a uuid) and breaks the type at
+#: spaces and hyphens, over the row below: non-breaking ones keep each type on its line.
+_UNBREAKABLE = str.maketrans({" ": "\u00a0", "-": "\u2011"})
+
+
+def unbreakable(label: str) -> str:
+    """``label`` with non-breaking spaces and hyphens (it is shown, never inserted)."""
+    return label.translate(_UNBREAKABLE)
 
 
 def _short(label: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cloudstack_magic.magics._completion import NOTHING, IdCache, list_api_for, make_matcher
+from cloudstack_magic.magics._completion import NOTHING, IdCache, list_api_for, make_matcher, unbreakable
 
 ZONES = [{"id": "z-111", "name": "Zone One"}, {"id": "z-222", "name": "Zone Two"}]
 TEMPLATES = [{"id": "t-1", "name": "tiny linux"}]
@@ -58,14 +58,14 @@ def ours(ip: Any, text: str) -> list[str]:
     """Only what our matcher offered (when it leaves a position to IPython, its own matchers
     may answer — e.g. file names after ``key=@``), without the text-keeping placeholder."""
     return [c.text for c in complete(ip, text)
-            if c._origin == "cloudstack_magic.completion" and c.type != NOTHING]
+            if c._origin == "cloudstack_magic.completion" and c.type != unbreakable(NOTHING)]
 
 
 def claims_with_nothing(ip: Any, text: str) -> bool:
     """Our matcher took the position and offers nothing: one completion that keeps the text
     as it is (IPython lets a matcher silence the others only when it answers something)."""
     found = complete(ip, text)
-    if len(found) != 1 or found[0]._origin != "cloudstack_magic.completion" or found[0].type != NOTHING:
+    if len(found) != 1 or found[0]._origin != "cloudstack_magic.completion" or found[0].type != unbreakable(NOTHING):
         return False
     (only,) = found
     return only.end == len(text) and text[only.start:only.end] == only.text
@@ -80,7 +80,7 @@ def test_command_names_after_the_line_magic(ip):
 
 def test_command_names_are_case_forgiving_and_flag_async(ip):
     found = {c.text: c.type for c in complete(ip, "%cloudstack deployvirtual")}
-    assert found == {"deployVirtualMachine": "async command"}
+    assert found == {"deployVirtualMachine": unbreakable("async command")}
 
 
 def test_subcommands_and_help_target(ip):
@@ -105,7 +105,7 @@ def test_parameters_required_first_as_key_equals(ip, spec):
     assert found[:3] == ["serviceofferingid=", "templateid=", "zoneid="]
     assert len(found) == len(spec["deployVirtualMachine"].params)
     kinds = {c.text: c.type for c in complete(ip, "%cloudstack deployVirtualMachine ")}
-    assert kinds["zoneid="] == "uuid · required" and kinds["account="] == "string"  # short for the popup
+    assert kinds["zoneid="] == unbreakable("uuid · required") and kinds["account="] == "string"  # short for the popup
 
 
 def test_given_parameters_are_left_out(ip):
@@ -120,7 +120,7 @@ def test_parameter_prefix(ip):
 
 def test_ids_with_names_from_the_related_list_api(ip, fetch):
     found = complete(ip, "%cloudstack listVirtualMachines zoneid=")
-    assert [(c.text, c.type) for c in found] == [("z-111", "Zone One"), ("z-222", "Zone Two")]
+    assert [(c.text, c.type) for c in found] == [("z-111", "Zone\u00a0One"), ("z-222", "Zone\u00a0Two")]
     assert fetch.calls == [("listZones",)]
     assert texts(ip, "%cloudstack listVirtualMachines zoneid=z-2") == ["z-222"]
     assert texts(ip, "%cloudstack listVirtualMachines zoneid=Zone T") == ["tags=", "templateid="]  # next key
@@ -264,6 +264,7 @@ def test_option_names_after_dashes(ip):
     assert {"--output", "--region", "--raw", "--no-wait", "--dry-run", "--limit", "--background"} <= set(names)
     assert {c.type for c in found if c.text == "--limit"} == {"N"}
     assert {c.type for c in found if c.text == "--raw"} == {"switch"}
+    assert {c.type for c in found if c.text == "--region"} == {unbreakable("NAME[,NAME…]")}
     assert "-o" in texts(ip, "%cloudstack -") and "-r" in texts(ip, "%cloudstack -")
     assert "--limit" not in texts(ip, "%cloudstack --limit 5 --")  # given once already
 
@@ -295,6 +296,7 @@ def test_id_labels_stay_short_for_the_popup(shell, spec):
     finally:
         shell.Completer.custom_matchers.remove(matcher)
     assert found.text == "z-1" and len(found.type) <= 28 and found.type.endswith("…")
+    assert " " not in found.type and "-" not in unbreakable("db-0001")  # never broken over two rows
 
 
 def test_jedi_does_not_run_for_a_magic_line(ip, monkeypatch):
