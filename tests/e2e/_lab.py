@@ -134,6 +134,20 @@ def shoot(target: Any, name: str) -> Path:
     return path
 
 
+def shoot_around(page: Any, targets: list[Any], name: str, margin: float = 8) -> Path:
+    """A screenshot of the page area that holds every one of ``targets`` (e.g. a cell and the
+    completer popup that hangs below it)."""
+    boxes = [box for box in (t.bounding_box() for t in targets) if box is not None]
+    left = max(min(b["x"] for b in boxes) - margin, 0)
+    top = max(min(b["y"] for b in boxes) - margin, 0)
+    right = max(b["x"] + b["width"] for b in boxes) + margin
+    bottom = max(b["y"] + b["height"] for b in boxes) + margin
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), clip={"x": left, "y": top, "width": right - left, "height": bottom - top})
+    return path
+
+
 def type_in_cell(page: Any, index: int, text: str) -> None:
     """Replace a cell's text with ``text`` by typing it, the cursor left at its end."""
     editor = cell(page, index).locator(".jp-InputArea-editor .cm-content")

@@ -182,7 +182,7 @@ def test_completion_offers_commands_parameters_ids_and_only_values(lab: Lab, pag
     assert all(label and label != "id" for _, label in ids), "each id comes with its name"
     heights = ui.page_item_heights(page)
     assert max(heights) <= 1.5 * min(heights), f"a label wrapped onto two rows: {heights}"
-    ui.shoot(page.locator(".jp-Completer"), "completion-ids")
+    ui.shoot_around(page, [ui.cell(page, 1), page.locator(".jp-Completer")], "completion-ids")
     ui.close_popup(page)
 
     ui.type_in_cell(page, 1, "%cloudstack listVirtualMachines state=")
