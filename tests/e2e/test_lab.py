@@ -103,9 +103,11 @@ def test_a_live_job_row_becomes_one_line_of_text(lab: Lab, page: Any) -> None:
     vm = lab.running_vm(lab.cloud)
     scratch(lab, page, "job.ipynb", [f"%cloudstack stopVirtualMachine id={vm}"])
     ui.run_cell(page, 1)
-    row = ui.cell(page, 1).locator(f".jp-OutputArea-output {WIDGET}").first
+    # the live view, then its job row: the job's id, "pending", its elapsed time
+    row = ui.cell(page, 1).locator(f".jp-OutputArea-output {WIDGET}", has_text="pending").first
     row.wait_for(state="visible", timeout=HANG * 1000)
     assert ui.is_running(page, 1), "the live row appears while the job runs"
+    assert re.search(r"[0-9a-f-]{36}", row.inner_text()), row.inner_text()
     ui.shoot(ui.cell(page, 1), "job-live")
     ui.wait_idle(page)
     outputs = ui.cell(page, 1).locator(".jp-OutputArea-output")
@@ -145,6 +147,14 @@ def _assert_stopped_with_the_check_line(lab: Lab, page: Any, seconds: float, how
 
 def test_cancel_ends_a_60_s_job_and_names_the_region(lab: Lab, page: Any) -> None:
     _start_slow_job(lab, page, "cancel.ipynb")
+    # one clock: the live header's elapsed time and the job row's say the same
+    live = ui.cell(page, 1).locator(f".jp-OutputArea-output {WIDGET}").first
+    live.locator("text=pending").wait_for(timeout=HANG * 1000)
+    page.wait_for_function(
+        """(el) => { const t = el.innerText.match(/\\d+\\.\\d+ s\\b/g);
+                     return t !== null && t.length === 2 && t[0] === t[1]; }""",
+        arg=live.element_handle(), timeout=HANG * 1000, polling=50,
+    )
     started = time.monotonic()
     ui.cell(page, 1).locator("button", has_text="Cancel").click()
     ui.wait_idle(page, timeout=HANG * 2)
@@ -201,7 +211,7 @@ def test_dark_theme_keeps_the_views_readable(lab: Lab, page: Any) -> None:
         ui.run_cell(page, 1)
         ui.wait_idle(page)
         ui.run_cell(page, 2)
-        row = ui.cell(page, 2).locator(f".jp-OutputArea-output {WIDGET}").first
+        row = ui.cell(page, 2).locator(f".jp-OutputArea-output {WIDGET}", has_text="pending").first
         row.wait_for(state="visible", timeout=HANG * 1000)
         live = ui.cell(page, 2).locator(".jp-OutputArea").evaluate(CONTRAST)
         ui.shoot(ui.cell(page, 2), "dark-job-live")
