@@ -21,8 +21,6 @@ from .._errors import (
     CommandError,
     ConfigError,
     InvalidResponseError,
-    MissingParameterError,
-    UnknownCommandError,
 )
 from ._events import ProgressCallback
 from ._jobs import wait_for_job
@@ -32,6 +30,7 @@ from ._params import to_params
 from ..spec._replies import is_list_command
 from ..spec._spec import Api, Spec, packaged_spec
 from ._transport import PreparedRequest, Transport, build_request, is_read_only, unwrap
+from ._validate import validate_call
 
 __all__ = ["CloudStack"]
 
@@ -147,8 +146,7 @@ class CloudStack:
         """
         strings = self._strings(command, params)
         spec = await self._validation_spec()
-        command = self._checked(command, strings, spec)
-        api = (spec or packaged_spec()).find(command)
+        command, api = self._checked(command, strings, spec)
         paging = self._paging(command, strings, api, fetch_all)
         if paging is not None:
             rest, size = paging
@@ -183,8 +181,8 @@ class CloudStack:
         """The signed request ``call`` would send first (page 1 of a list), without sending it."""
         strings = self._strings(command, params)
         spec = None if self.options.validate is False else self._live_spec or self._cached_spec()
-        command = self._checked(command, strings, spec)
-        paging = self._paging(command, strings, (spec or packaged_spec()).find(command), fetch_all)
+        command, api = self._checked(command, strings, spec)
+        paging = self._paging(command, strings, api, fetch_all)
         if paging is not None:
             strings = {**paging[0], "page": "1", "pagesize": str(paging[1])}
         return self._prepared(command, strings)
@@ -273,28 +271,23 @@ class CloudStack:
             raise CommandError(f"{command!r} is not a CloudStack command name (letters and digits, "
                                "like listVirtualMachines)", command=str(command))
         try:
-            return to_params(params)
+            return to_params(params, command=command)
         except (TypeError, ValueError) as exc:
             raise CommandError(f"{command}: {exc}", command=command) from None
 
-    def _checked(self, command: str, strings: Mapping[str, str], spec: Spec | None) -> str:
-        """The command's exact name; with a live spec, unknown commands and missing required
-        parameters fail here, before any request."""
-        if spec is None:
-            known = packaged_spec().find(command)  # fix the case: the server wants it exact
-            return known.name if known else command
-        api = spec.find(command)
-        if api is None:
-            close = spec.suggest(command)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise UnknownCommandError(f"{self._transport.shown} has no command {command!r}{hint}",
-                                      suggestions=close, command=command)
-        given = {name.lower().split("[", 1)[0] for name in strings}
-        missing = [p.name for p in api.required_params if p.name.lower() not in given]
-        if missing:
-            raise MissingParameterError(f"{api.name} needs {', '.join(missing)}", missing=missing,
-                                        command=api.name)
-        return api.name
+    def _checked(self, command: str, strings: Mapping[str, str], live: Spec | None) -> tuple[str, Api | None]:
+        """The command's exact name and its spec entry, once the call passed the one validator.
+
+        Checked against the ``live`` spec when known (an unknown command fails there), else
+        against the shipped one (a command it lacks may be newer: sent unchecked). With
+        ``validate=False`` nothing is checked; the shipped spec still fixes the name's case.
+        """
+        if self.options.validate is False:
+            known = packaged_spec().find(command)
+            return (known.name, known) if known else (command, None)
+        spec = live or packaged_spec()
+        api = validate_call(spec, command, strings, live=live is not None, server=self._transport.shown)
+        return (api.name, api) if api else (command, None)
 
     def _prepared(self, command: str, strings: Mapping[str, str]) -> PreparedRequest:
         params = {"command": command, **{k: v for k, v in strings.items() if k.lower() != "command"}}

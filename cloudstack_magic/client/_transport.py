@@ -99,6 +99,26 @@ def build_request(endpoint: str, params: dict[str, str], api_key: str, secret: s
     return PreparedRequest("POST", endpoint, signed, query)
 
 
+@dataclass(frozen=True)
+class Masker:
+    """Masks credentials by meaning, and this client's key and secret as whole tokens.
+
+    Every message the transport builds goes through it, so no text the server echoes (its
+    error text, a proxy's page) carries a credential into an exception."""
+
+    secrets: tuple[str, ...] = ()
+
+    def __call__(self, text: str) -> str:
+        return str(redact(text, self.secrets))
+
+    def value(self, value: Any) -> Any:
+        """A decoded body (or any value) with credentials masked."""
+        return redact(value, self.secrets)
+
+    def __repr__(self) -> str:
+        return f"Masker({len(self.secrets)} secrets)"
+
+
 class Transport:
     """Sends prepared requests over one keep-alive session and returns the decoded JSON body."""
 
@@ -114,7 +134,7 @@ class Transport:
         self.shown = show_endpoint(endpoint)
         self.options = options
         self._ssl = _ssl_setting(options)
-        self._secrets = tuple(secret for secret in secrets if secret)
+        self._mask = Masker(tuple(secret for secret in secrets if secret))
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -166,25 +186,15 @@ class Transport:
             except CloudStackClientException as exc:
                 delay = self._retry_delay(exc, attempt) if attempt < attempts else None
                 if delay is None:
-                    if attempt > 1:
-                        exc.message = f"{exc.message} (gave up after {attempt} attempts)"
-                    self._scrub(exc)
+                    exc.attempts = attempt
                     raise
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _scrub(self, exc: CloudStackClientException) -> None:
-        """Last line of defence: the key and secret never leave in a message, whatever echoed them."""
-        for secret in self._secrets:
-            exc.message = exc.message.replace(secret, "***")
-            if exc.error_text:
-                exc.error_text = exc.error_text.replace(secret, "***")
-        exc.args = (exc.message,)
-
     def _retry_delay(self, exc: CloudStackClientException, attempt: int) -> float | None:
-        if not getattr(exc, "retryable", False):
+        if not exc.retryable:
             return None
-        retry_after = getattr(exc, "retry_after", None)
+        retry_after = exc.retry_after
         if retry_after is not None:
             return retry_after if retry_after <= self.options.retry_after_max else None
         ceiling = min(self.options.retry_backoff_max, self.options.retry_backoff * 2 ** (attempt - 1))
@@ -217,16 +227,14 @@ class Transport:
                 aiohttp.ClientResponseError) as exc:
             raise self._dropped(command, read_only, exc) from None
         except aiohttp.ClientError as exc:
-            raise TransportError(redact(f"{command}: request to {self.shown} failed: {_one_line(exc)}"),
+            raise TransportError(self._mask(f"{command}: request to {self.shown} failed: {_one_line(exc)}"),
                                  command=command) from None
         except (ssl.SSLError, OSError) as exc:
             raise self._connect_error(command, _one_line(exc), exc) from None
 
     def _connect_error(self, command: str, reason: str, exc: BaseException, *, retryable: bool = True) -> ConnectError:
-        error = ConnectError(f"{command}: cannot connect to {self.shown}: {redact(reason)} (nothing was sent)",
-                             command=command)
-        error.retryable = retryable  # type: ignore[attr-defined]
-        return error
+        return ConnectError(f"{command}: cannot connect to {self.shown}: {self._mask(reason)} (nothing was sent)",
+                            command=command, retryable=retryable)
 
     def _timeout(self, command: str, read_only: bool) -> RequestTimeout:
         limit = f"{self.options.timeout:g} s"
@@ -242,9 +250,7 @@ class Transport:
         if not read_only:
             what += ("; the command may or may not have run on the server: check with listAsyncJobs or "
                      "the matching list command before sending it again")
-        error = TransportError(redact(what), command=command)
-        error.retryable = True  # type: ignore[attr-defined]
-        return error
+        return TransportError(self._mask(what), command=command, retryable=True, outcome_unknown=not read_only)
 
     def _decode(self, status: int, headers: Any, raw: bytes, command: str) -> Any:
         content_type = headers.get("Content-Type", "")
@@ -254,18 +260,17 @@ class Transport:
             body = None
         if not isinstance(body, dict):
             if status == 429:
-                raise _throttled(command, status, headers, "API rate limit exceeded", None, None, None)
+                raise _throttled(command, status, headers, "API rate limit exceeded", None, None, None, self._mask)
             sample = _one_line(raw[:120].decode("utf-8", "replace"))
             error = InvalidResponseError(
                 f"{command}: {self.shown} answered HTTP {status} with {content_type or 'no content type'}, "
-                f"not CloudStack JSON" + (f": {redact(sample)!r}" if sample else " (empty body)"),
-                status=status, command=command)
-            error.retryable = status in _RETRY_STATUSES  # type: ignore[attr-defined]
+                f"not CloudStack JSON" + (f": {self._mask(sample)!r}" if sample else " (empty body)"),
+                status=status, command=command, retryable=status in _RETRY_STATUSES)
             raise error
         inner = unwrap(body)
         is_error = isinstance(inner, dict) and "errorcode" in inner and "errortext" in inner
         if status >= 400 or is_error:
-            raise _api_error(command, status, headers, inner if isinstance(inner, dict) else {}, body)
+            raise _api_error(command, status, headers, inner if isinstance(inner, dict) else {}, body, self._mask)
         return body
 
 
@@ -294,31 +299,31 @@ def unwrap(body: Any) -> Any:
     return body
 
 
-def _api_error(command: str, status: int, headers: Any, inner: dict[str, Any], body: Any) -> CloudStackClientException:
+def _api_error(command: str, status: int, headers: Any, inner: dict[str, Any], body: Any,
+               mask: Masker) -> CloudStackClientException:
     code = _int(inner.get("errorcode")) or status
-    text = _one_line(inner.get("errortext") or "") or f"HTTP {status}"
+    text = mask(_one_line(inner.get("errortext") or "")) or f"HTTP {status}"
+    body = mask.value(body)
     cserrorcode = _int(inner.get("cserrorcode"))
     if code == 429 or status == 429:
-        return _throttled(command, status, headers, text, code, cserrorcode, body)
+        return _throttled(command, status, headers, text, code, cserrorcode, body, mask)
     detail = f"error {code}" + (f", cserrorcode {cserrorcode}" if cserrorcode else "")
     hint = ""
     if code == 401:
         hint = ": check the API key and secret, the command name's spelling and case, and the clock"
     error = error_for_status(code)(
-        redact(f"{command}: {text} ({detail}){hint}"), code, text, body,
-        status=status, cserrorcode=cserrorcode, command=command)
-    error.retryable = status in _RETRY_STATUSES  # type: ignore[attr-defined]
+        mask(f"{command}: {text} ({detail}){hint}"), code, text, body,
+        status=status, cserrorcode=cserrorcode, command=command, retryable=status in _RETRY_STATUSES)
     return error
 
 
 def _throttled(command: str, status: int, headers: Any, text: str, code: int | None,
-               cserrorcode: int | None, body: Any) -> ThrottledError:
+               cserrorcode: int | None, body: Any, mask: Masker) -> ThrottledError:
     retry_after = _retry_after(headers.get("Retry-After"))
     wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-    error = ThrottledError(redact(f"{command}: {text} (error {code or status}){wait}"), code or status, text,
-                           body, status=status, cserrorcode=cserrorcode, command=command)
-    error.retry_after = retry_after
-    error.retryable = True  # type: ignore[attr-defined]
+    error = ThrottledError(mask(f"{command}: {text} (error {code or status}){wait}"), code or status, text,
+                           body, status=status, cserrorcode=cserrorcode, command=command,
+                           retryable=True, retry_after=retry_after)
     return error
 
 

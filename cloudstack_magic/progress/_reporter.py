@@ -188,6 +188,8 @@ class ProgressReporter:
                 self._outcome, self._error = "failed", type(exc).__name__
             snapshot = self.snapshot()
             final = final_text(snapshot)
+            if self._outcome == "failed" and self._autoshow and "\n" not in final:
+                final = ""  # the error line that follows says it; a "failed after" line would repeat it
             try:
                 self.view.close(
                     snapshot, final, display_if_hidden=self._autoshow and "\n" in final

@@ -24,6 +24,15 @@ from cloudstack_magic.client._client import _LIVE_SPECS, CloudStack
 ENDPOINT = "http://cs.test/client/api"
 KEY = "test-api-key"
 SECRET = "test-secret-key"
+#: Ids as the server spells them (uuid parameters are checked before sending).
+ZONE = "0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e01"
+TEMPLATE = "0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e02"
+OFFERING = "0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e03"
+VM = "0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e04"
+USER = "0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e05"
+JOB = "0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e06"
+#: The parameters deployVirtualMachine requires.
+DEPLOY = {"zoneid": ZONE, "templateid": TEMPLATE, "serviceofferingid": OFFERING}
 
 
 class _NoWriter:

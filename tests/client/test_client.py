@@ -26,7 +26,7 @@ from cloudstack_magic import (
 )
 from cloudstack_magic.client._client import _LIVE_SPECS
 
-from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of, sent_params, server_accepts
+from .conftest import DEPLOY, JOB, OFFERING, TEMPLATE, USER, VM, ZONE, ENDPOINT, KEY, SECRET, command_url, requests_of, sent_params, server_accepts
 
 
 VMS = [{"id": f"vm-{i:03d}", "name": f"vm{i}"} for i in range(23)]
@@ -104,7 +104,7 @@ async def test_async_command_waits_for_its_job(http: Aioresponses, cs: CloudStac
     http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j9", "jobstatus": 0}})
     http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {
         "jobid": "j9", "jobstatus": 1, "jobresult": {"virtualmachine": {"id": "vm-9", "state": "Running"}}}})
-    result = await cs.deployVirtualMachine(serviceofferingid="s", templateid="t", zoneid="z")
+    result = await cs.deployVirtualMachine(serviceofferingid=OFFERING, templateid=TEMPLATE, zoneid=ZONE)
     assert result == {"virtualmachine": {"id": "vm-9", "state": "Running"}}
     queries = [sent_params(u) for u, _ in requests_of(http) if "queryAsyncJobResult" in str(u)]
     assert [q["jobid"] for q in queries] == ["j9", "j9"] and all(server_accepts(q) for q in queries)
@@ -112,7 +112,7 @@ async def test_async_command_waits_for_its_job(http: Aioresponses, cs: CloudStac
 
 async def test_wait_false_returns_the_jobid(http: Aioresponses, cs: CloudStack) -> None:
     http.get(command_url("startVirtualMachine"), payload={"startvirtualmachineresponse": {"jobid": "j1"}})
-    assert await cs.call("startVirtualMachine", {"id": "vm-1"}, wait=False) == {"jobid": "j1"}
+    assert await cs.call("startVirtualMachine", {"id": VM}, wait=False) == {"jobid": "j1"}
 
 
 async def test_failed_job_raises_with_the_jobs_error(http: Aioresponses, cs: CloudStack) -> None:
@@ -120,18 +120,18 @@ async def test_failed_job_raises_with_the_jobs_error(http: Aioresponses, cs: Clo
     http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {
         "jobid": "j1", "jobstatus": 2, "jobresult": {"errorcode": 533, "errortext": "Insufficient capacity"}}})
     with pytest.raises(JobFailedError, match="startVirtualMachine job j1 failed: Insufficient capacity"):
-        await cs.startVirtualMachine(id="vm-1")
+        await cs.startVirtualMachine(id=VM)
 
 
 async def test_query_async_job_result_itself_is_not_awaited(http: Aioresponses, cs: CloudStack) -> None:
     http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j", "jobstatus": 0}})
-    assert await cs.queryAsyncJobResult(jobid="j") == {"jobid": "j", "jobstatus": 0}
+    assert await cs.queryAsyncJobResult(jobid=JOB) == {"jobid": "j", "jobstatus": 0}
 
 
 async def test_sync_command_with_a_jobid_field_is_not_awaited(http: Aioresponses, cs: CloudStack) -> None:
     # listApis-known sync commands return objects that may carry a pending job's id
     http.get(command_url("getVMPassword"), payload={"getvmpasswordresponse": {"jobid": "j", "password": {}}})
-    assert await cs.getVMPassword(id="vm") == {"jobid": "j", "password": {}}
+    assert await cs.getVMPassword(id=VM) == {"jobid": "j", "password": {}}
 
 
 async def test_command_case_is_fixed_from_the_spec(http: Aioresponses, cs: CloudStack) -> None:
@@ -157,7 +157,7 @@ async def test_live_spec_rejects_unknown_commands_and_missing_params_before_send
         await cs.listZone()
     assert unknown.value.suggestions == ["listZones"] and "did you mean listZones?" in str(unknown.value)
     with pytest.raises(MissingParameterError, match="deployVirtualMachine needs templateid") as missing:
-        await cs.deployVirtualMachine(zoneid="z")
+        await cs.deployVirtualMachine(zoneid=ZONE)
     assert missing.value.missing == ["templateid"]
     assert len(requests_of(http)) == 1  # only listApis went out
 
@@ -186,14 +186,14 @@ def test_prepare_signs_without_sending(cs: CloudStack) -> None:
     assert prepared.method == "GET" and prepared.body is None
     assert prepared.url.startswith(ENDPOINT + "?command=listZones&name=a%20b&page=1&pagesize=500&")
     assert "page" not in cs.prepare("listZones", fetch_all=False).params
-    assert "page" not in cs.prepare("deployVirtualMachine", {"zoneid": "z"}).params
+    assert "page" not in cs.prepare("deployVirtualMachine", DEPLOY).params
     assert server_accepts(prepared.params)
     assert KEY not in repr(prepared) and prepared.params["signature"] not in repr(prepared)
 
 
 def test_prepare_posts_userdata_passwords_and_long_queries(cs: CloudStack) -> None:
-    assert cs.prepare("deployVirtualMachine", {"userdata": "IyEvYmluL3No"}).method == "POST"
-    assert cs.prepare("updateUser", {"id": "u", "password": "p"}).method == "POST"
+    assert cs.prepare("deployVirtualMachine", {**DEPLOY, "userdata": "IyEvYmluL3No"}).method == "POST"
+    assert cs.prepare("updateUser", {"id": USER, "password": "p"}).method == "POST"
     long = cs.prepare("listZones", {"keyword": "x" * 5000})
     assert long.method == "POST" and long.url == ENDPOINT and "keyword=xxx" in (long.body or "")
     assert cs.prepare("listZones", {"keyword": "x" * 3000}).method == "GET"
@@ -201,7 +201,7 @@ def test_prepare_posts_userdata_passwords_and_long_queries(cs: CloudStack) -> No
 
 async def test_post_body_is_signed_form_data(http: Aioresponses, cs: CloudStack) -> None:
     http.post(ENDPOINT, payload={"updateuserresponse": {"user": {"id": "u"}}})
-    assert await cs.updateUser(id="u", password="s3cret~") == {"user": {"id": "u"}}
+    assert await cs.updateUser(id=USER, password="s3cret~") == {"user": {"id": "u"}}
     ((url, kwargs),) = requests_of(http, "POST")
     params = sent_params(url, kwargs)
     assert params["password"] == "s3cret~" and "password" not in str(url) and server_accepts(params)
@@ -211,7 +211,7 @@ async def test_post_body_is_signed_form_data(http: Aioresponses, cs: CloudStack)
 @pytest.mark.parametrize(("option", "method"), [("get", "GET"), ("post", "POST")])
 def test_method_option_forces_the_method(option: str, method: str) -> None:
     cs = CloudStack(ENDPOINT, KEY, SECRET, method=option)
-    assert cs.prepare("updateUser", {"password": "p"} if option == "get" else {}).method == method
+    assert cs.prepare("updateUser", {"id": USER, "password": "p"} if option == "get" else {"id": USER}).method == method
 
 
 def test_signature_version_off() -> None:
@@ -321,7 +321,7 @@ async def test_cancelling_a_deploy_names_the_job_still_running(http: Aioresponse
     http.get(command_url("deployVirtualMachine"), payload={"deployvirtualmachineresponse": {"id": "vm", "jobid": "j7"}})
     http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j7", "jobstatus": 0}},
              repeat=True)
-    task = asyncio.ensure_future(cs.deployVirtualMachine(zoneid="z", templateid="t", serviceofferingid="s"))
+    task = asyncio.ensure_future(cs.deployVirtualMachine(zoneid=ZONE, templateid=TEMPLATE, serviceofferingid=OFFERING))
     await asyncio.sleep(0.1)
     task.cancel()
     with pytest.raises(asyncio.CancelledError) as caught:
@@ -339,7 +339,7 @@ async def test_job_timeout_option(http: Aioresponses) -> None:
              repeat=True)
     async with CloudStack(ENDPOINT, KEY, SECRET, job_timeout=0.2, poll_initial=0.01, async_poll_latency=0.05) as cs:
         with pytest.raises(JobTimeoutError, match="startVirtualMachine job j8 did not finish within 0.2 s"):
-            await cs.startVirtualMachine(id="vm")
+            await cs.startVirtualMachine(id=VM)
 
 
 def capped_vm_pages(limit: int) -> Any:
@@ -406,7 +406,9 @@ async def test_page_and_pagesize_stay_exactly_that_page_even_above_the_limit(
     assert page_sizes_sent(http) == [("1", "20")]
 
 
-@pytest.mark.parametrize("size", ["ten", "0", "-2", "2.5"])
-async def test_a_pagesize_that_is_no_row_count_fails_before_sending(cs: CloudStack, size: str) -> None:
-    with pytest.raises(CommandError, match=f"pagesize='{size}' must be a whole number of rows per page"):
+@pytest.mark.parametrize(("size", "why"), [("ten", "is not an integer"), ("2.5", "is not an integer"),
+                                           ("0", "must be a whole number of rows per page"),
+                                           ("-2", "must be a whole number of rows per page")])
+async def test_a_pagesize_that_is_no_row_count_fails_before_sending(cs: CloudStack, size: str, why: str) -> None:
+    with pytest.raises(CommandError, match=f"pagesize='{size}' {why}"):
         await cs.listVirtualMachines(pagesize=size)

@@ -27,7 +27,7 @@ from cloudstack_magic import (
 from cloudstack_magic.client._options import ClientOptions
 from cloudstack_magic.client._transport import Transport, is_read_only
 
-from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of
+from .conftest import DEPLOY, JOB, OFFERING, TEMPLATE, USER, VM, ZONE, ENDPOINT, KEY, SECRET, command_url, requests_of
 
 
 def _error_body(code: int, text: str, cs: int | None = None, name: str = "listzonesresponse") -> dict[str, Any]:
@@ -144,10 +144,11 @@ def test_read_only_rule(command: str, read_only: bool) -> None:
 
 
 @pytest.mark.parametrize("command", ["deployVirtualMachine", "getUploadParamsForTemplate"])
-async def test_state_changing_commands_are_never_repeated(http: Aioresponses, cs: CloudStack, command: str) -> None:
+async def test_state_changing_commands_are_never_repeated(http: Aioresponses, command: str) -> None:
     http.get(command_url(command), status=503, body="busy", content_type="text/plain", repeat=True)
     with pytest.raises(InvalidResponseError):
-        await cs.call(command, {"zoneid": "z"}, wait=False)
+        async with CloudStack(ENDPOINT, KEY, SECRET, retry_backoff=0, validate=False) as cs:
+            await cs.call(command, {"zoneid": ZONE}, wait=False)
     assert len(requests_of(http)) == 1
 
 
