@@ -17,11 +17,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-demo: $(STAMP)
+# The demo installs only what it runs (the package, a kernel, nbclient/nbconvert, matplotlib) —
+# not the test and benchmark tools — and lets pip show its progress: a newcomer's first command.
+DEMO_STAMP := $(VENV)/.demo-installed
+LAB_STAMP  := $(VENV)/.lab-installed
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing cloudstack-magic and what the demo needs into $(VENV) (first run only) …"
+	$(BIN)/python -m pip install --progress-bar on -e '.[demo]'
+	touch $(DEMO_STAMP)
+
+$(LAB_STAMP): $(DEMO_STAMP)
+	@echo "installing JupyterLab into $(VENV) (first run only) …"
+	$(BIN)/python -m pip install --progress-bar on -e '.[demo,lab]'
+	touch $(LAB_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m cloudstack_magic.demo
 
-lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,lab]'
+lab: $(LAB_STAMP)
 	$(BIN)/python -m cloudstack_magic.demo --lab
 
 # Real-browser tests: JupyterLab on 127.0.0.1 driven by headless Chromium (Playwright). Playwright

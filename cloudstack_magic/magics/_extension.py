@@ -25,7 +25,7 @@ def load_ipython_extension(shell: Any) -> None:
         return
     from ._completion import make_matcher
     from ..config._regions import list_regions
-    from ..present._views import install_formatters
+    from ..present._formatters import install_formatters
     from ._magics import CloudStackMagic
 
     magic = CloudStackMagic(shell)
@@ -34,7 +34,7 @@ def load_ipython_extension(shell: Any) -> None:
     transformer = AwaitTransformer(shell, target=magic)
     shell.input_transformers_post.append(transformer)
     shell.events.register("post_run_cell", magic.guard)
-    uninstall_formatters = install_formatters(shell, lambda: magic.displaylimit)
+    uninstall_formatters = install_formatters(shell, lambda: magic.displaylimit, lambda: magic.columns)
 
     def region_names() -> list[str]:
         return [region.name for region in list_regions()] + list(magic.session.local_regions)

@@ -30,7 +30,7 @@ from IPython.core.magic import (
     no_var_expand,
 )
 from IPython.core import magic_arguments as _arguments
-from traitlets import Bool, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, validate
 
 from ..present._help import USAGE
 from ._runner import OrphanGuard, await_with_wakeups, ctrl_c_cancels, interrupted_by_kernel
@@ -67,6 +67,9 @@ class CloudStackMagic(Magics):
         "empty: the configuration's default."
     ).tag(config=True)
     displaylimit = Int(20, help="Rows of a result frame shown on display (0: pandas decides).").tag(config=True)
+    columns = CaselessStrEnum(
+        ["default", "all"], "default", help="Columns a displayed list shows: default (a short set per resource) or all."
+    ).tag(config=True)
     short_errors = Bool(True, help="One-line errors; False shows the full traceback.").tag(config=True)
     page_concurrency = Int(
         DEFAULTS["page_concurrency"], help="Pages of a list fetched at once."
@@ -139,7 +142,7 @@ class CloudStackMagic(Magics):
     @argument("--no-wait", action="store_true", help="async commands: return the job id at once")
     @argument("--dry-run", action="store_true",
               help="show method, URL and parameters that would be sent (keys masked); send nothing")
-    @argument("--columns", metavar="a,b,c", help="keep only these columns of a list result")
+    @argument("--columns", metavar="a,b,c", help="keep only these columns of a list result ('all': show every column)")
     @argument("--limit", type=int, metavar="N", help="at most N rows (asks the server for one page of N)")
     @argument("--parallel", action="store_true", help="%%%%cloudstack: run the cell's commands at once")
     @argument("--background", action="store_true",

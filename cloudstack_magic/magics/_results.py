@@ -9,6 +9,7 @@ list of results.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,11 @@ def shaped(result: Any, request: Request) -> Any:
     """Apply ``--limit`` and ``--columns`` to a frame (and refuse them for other results)."""
     if request.limit is None and not request.columns:
         return result
+    if list(request.columns) == ["all"] and hasattr(result, "attrs"):
+        result.attrs["display_columns"] = "all"  # shown in full by the display formatters
+        request = dataclasses.replace(request, columns=())
+        if request.limit is None:
+            return result
     if not hasattr(result, "columns"):
         raise usage_error("--columns and --limit apply to list results only; drop them here")
     if request.limit is not None:
@@ -170,7 +176,7 @@ def combine(by_region: dict[str, Any], request: Request, failed: Mapping[str, st
         frames.append(frame)
     first = next(iter(by_region.values()))
     combined = pd.concat(frames, ignore_index=True)
-    if request.columns:
+    if request.columns and list(request.columns) != ["all"]:
         keep = ["region", *[c for c in request.columns if c != "region"]]
         combined = combined[[c for c in keep if c in combined.columns]]
     combined.attrs.update(first.attrs)

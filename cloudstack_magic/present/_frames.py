@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..spec._replies import is_list_command
+from ._columns import RECEIVED_COLUMNS
 from ._views import IDENTIFYING_COLUMNS, FRAME_MARK, GenericView, ResultView, SuccessView
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def to_frame(
             copy=False,
         )
     frame.attrs.update(attrs or {})
+    frame.attrs[RECEIVED_COLUMNS] = tuple(frame.columns)
     frame.attrs[FRAME_MARK] = True
     return frame
 
@@ -158,7 +160,7 @@ def concat_frames(
     if attrs is None and all("count" in f.attrs for f in frames.values()):
         merged["count"] = sum(f.attrs["count"] for f in frames.values())
     merged.setdefault("regions", names)
-    frame.attrs = {**merged, FRAME_MARK: True}
+    frame.attrs = {**merged, RECEIVED_COLUMNS: tuple(frame.columns), FRAME_MARK: True}
     return frame
 
 

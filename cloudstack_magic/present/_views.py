@@ -2,9 +2,8 @@
 
 Views are small objects that know how to render themselves as plain text (``_repr_pretty_``)
 and HTML (``_repr_html_``), the way IPython's own ``%lsmagic`` result does: magics return
-values, and display belongs to the objects. :func:`install_formatters` adds IPython display
-formatters that show at most ``displaylimit`` rows of the frames this package made, with a note
-saying where the whole frame is; every other DataFrame displays exactly as before.
+values, and display belongs to the objects. (How DataFrames display is in ``_formatters`` and
+``_table``.)
 
 Secrets never reach the screen: fields named like ``password`` or ``secretkey`` are masked when
 rendered (the data itself is untouched and stays accessible, e.g. ``view["password"]``).
@@ -14,8 +13,7 @@ from __future__ import annotations
 
 import html
 import textwrap
-from contextlib import contextmanager
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .._errors import REDACTED, SECRET_PARAMS
@@ -27,7 +25,6 @@ __all__ = [
     "ResultView",
     "SuccessView",
     "TableView",
-    "install_formatters",
 ]
 
 #: ``df.attrs`` key marking the frames this package made (pandas carries attrs to derived frames).
@@ -245,109 +242,3 @@ def _compact(value: Any) -> str:
         items = "; ".join(_compact(v) for v in value)
         return f"[{len(value)}] {items}" if value else "[]"
     return str(value)
-
-
-# -- DataFrame display limit -------------------------------------------------------------------
-
-
-def install_formatters(shell: Any, get_displaylimit: Callable[[], int | None]) -> Callable[[], None]:
-    """Register text/plain and text/html formatters for DataFrames on ``shell``; return the
-    function that restores the previous ones.
-
-    Our frames (marked in ``attrs``) show at most ``get_displaylimit()`` rows plus a note
-    ("showing 20 of 12,345 rows — the whole frame is in `_`") and mask secret columns; a limit of
-    None or 0 leaves row counts to pandas. Other DataFrames go to whatever displayed them before.
-    """
-    import pandas as pd
-
-    formatters = shell.display_formatter.formatters
-    plain, rich = formatters["text/plain"], formatters["text/html"]
-    saved = {f: f.type_printers.get(pd.DataFrame) for f in (plain, rich)}
-    had = {f: pd.DataFrame in f.type_printers for f in (plain, rich)}
-
-    def limit() -> int | None:
-        try:
-            value = get_displaylimit()
-            return int(value) if value else None
-        except Exception:  # a formatter must not fail the display
-            return None
-
-    def as_text(frame: Any, p: Any, cycle: bool) -> None:
-        if not _is_ours(frame):
-            if saved[plain] is not None:
-                return saved[plain](frame, p, cycle)  # type: ignore[no-any-return]
-            return _pretty_lines(repr(frame), p)
-        rows = limit()
-        shown, note = _limited(frame, rows)
-        with _all_rows_visible(rows):
-            _pretty_lines(repr(shown) + (f"\n{note}" if note else ""), p)
-        return None
-
-    def as_html(frame: Any) -> str | None:
-        if not _is_ours(frame):
-            previous = saved[rich]
-            return previous(frame) if previous is not None else frame._repr_html_()  # type: ignore[no-any-return]
-        rows = limit()
-        shown, note = _limited(frame, rows)
-        with _all_rows_visible(rows):
-            body: str | None = shown._repr_html_()
-        if body is None:
-            return None
-        return body + (f"<p><i>{html.escape(note)}</i></p>" if note else "")
-
-    plain.for_type(pd.DataFrame, as_text)
-    rich.for_type(pd.DataFrame, as_html)
-    ours = {plain: as_text, rich: as_html}
-
-    def uninstall() -> None:
-        for formatter, mine in ours.items():
-            if formatter.type_printers.get(pd.DataFrame) is not mine:
-                continue  # someone registered after us: theirs stays
-            if had[formatter]:
-                formatter.type_printers[pd.DataFrame] = saved[formatter]
-            else:
-                formatter.type_printers.pop(pd.DataFrame, None)
-
-    return uninstall
-
-
-def _is_ours(frame: Any) -> bool:
-    return bool(getattr(frame, "attrs", {}).get(FRAME_MARK))
-
-
-def _limited(frame: Any, limit: int | None) -> tuple[Any, str]:
-    """The rows to show (secret columns masked) and the note when rows were left out."""
-    total = len(frame)
-    shown = frame.head(limit) if limit and total > limit else frame
-    secret = [c for c in shown.columns if str(c).lower() in SECRET_FIELDS]
-    if secret:
-        shown = shown.copy()
-        for column in secret:
-            shown[column] = shown[column].map(lambda v: v if v is None or v != v else REDACTED)
-    note = ""
-    if len(shown) < total:
-        note = f"showing {len(shown):,} of {total:,} rows — the whole frame is in `_`"
-    return shown, note
-
-
-@contextmanager
-def _all_rows_visible(limit: int | None) -> Iterator[None]:
-    """With a display limit, pandas must not cut the (already cut) frame again at its own
-    ``display.max_rows``; without one, pandas' options decide as usual."""
-    import pandas as pd
-
-    current = pd.get_option("display.max_rows")
-    if not limit or current is None or limit <= current:
-        yield
-        return
-    with pd.option_context("display.max_rows", limit, "display.min_rows", limit):
-        yield
-
-
-def _pretty_lines(text: str, p: Any) -> None:
-    """What IPython's pretty printer does with a multi-line ``repr``: one break per line."""
-    with p.group():
-        for index, line in enumerate(text.splitlines()):
-            if index:
-                p.break_()
-            p.text(line)

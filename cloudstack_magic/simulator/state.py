@@ -41,6 +41,8 @@ TABLES = {
     "sshkeypairs": "sshkeypair",
     "events": "event",
     "tags": "tag",
+    "storagepools": "storagepool",
+    "networkofferings": "networkoffering",
 }
 
 
@@ -65,6 +67,18 @@ class Caller:
     domain: str = "ROOT"
     userid: str = ""
     username: str = "admin"
+    #: 0 user, 1 root admin, 2 domain admin (the account's ``accounttype``)
+    accounttype: int = 1
+
+    @property
+    def is_admin(self) -> bool:
+        return self.accounttype == 1
+
+    @classmethod
+    def of(cls, user: Row) -> Caller:
+        return cls(account=user["account"], accountid=user["accountid"], domainid=user["domainid"],
+                   domain=user["domain"], userid=user["id"], username=user["username"],
+                   accounttype=user["accounttype"])
 
 
 @dataclass
@@ -80,6 +94,14 @@ class Cloud:
     #: network id -> [network number (its 10.N.0.0/16), addresses handed out]
     network_numbers: dict[str, list[int]] = field(default_factory=dict)
     counter: int = 0
+    #: zone id -> its physical network id; zone id -> its primary storage pools (volumes go there)
+    physical_networks: dict[str, str] = field(default_factory=dict)
+    pools_by_zone: dict[str, list[Row]] = field(default_factory=dict)
+    #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    system_account_id: str = ""
+    #: api key -> (secret key, user id): the key pairs the simulator accepts (never in a row)
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)

@@ -1,10 +1,10 @@
-"""install_formatters: our frames honour the display limit with a note; others are untouched."""
+"""install_formatters: our frames honour the display limit with one footer; others are untouched."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cloudstack_magic.present._views import install_formatters
+from cloudstack_magic.present._formatters import install_formatters
 from cloudstack_magic.present._frames import to_frame
 
 
@@ -19,9 +19,10 @@ def test_limit_cuts_our_frames_and_says_where_the_rest_is(shell):
     finally:
         uninstall()
     text, html = data["text/plain"], data["text/html"]
-    assert "showing 20 of 12,345 rows — the whole frame is in `_`" in text
+    assert text.splitlines()[-1] == "showing 20 of 12,345 rows — whole frame in `_`"
     assert "n19" in text and "n20" not in text
-    assert "showing 20 of 12,345 rows" in html
+    assert "showing 20 of 12,345 rows — whole frame in <code>_</code>" in html
+    assert "`" not in html
     assert html.count("</tr>") == 21  # header + 20 rows
 
 
@@ -47,13 +48,13 @@ def test_limit_follows_the_callable_each_time(shell):
     assert "showing 10 of 50" in second["text/plain"]
 
 
-def test_no_limit_leaves_rows_to_pandas(shell):
+def test_no_limit_leaves_the_row_count_to_pandas_max_rows(shell):
     uninstall = install_formatters(shell, lambda: None)
     frame = _ours(1000)
-    data, _ = shell.display_formatter.format(frame)
+    with pd.option_context("display.max_rows", 7):
+        data, _ = shell.display_formatter.format(frame)
     uninstall()
-    assert "showing" not in data["text/plain"]
-    assert data["text/plain"] == repr(frame)
+    assert "showing 7 of 1,000 rows" in data["text/plain"]
 
 
 def test_foreign_frames_display_exactly_as_before(shell):

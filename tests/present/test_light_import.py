@@ -11,6 +11,7 @@ def test_presentation_modules_do_not_import_pandas_or_ipython():
     probe = (
         "import json, sys\n"
         "import cloudstack_magic.present._frames, cloudstack_magic.present._views, cloudstack_magic.present._help, "
+        "cloudstack_magic.present._formatters, cloudstack_magic.present._table, cloudstack_magic.present._columns, "
         "cloudstack_magic.magics._completion\n"
         "print(json.dumps([m for m in ('pandas', 'numpy', 'IPython', 'ipywidgets') if m in sys.modules]))\n"
     )
