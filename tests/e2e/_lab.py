@@ -36,6 +36,13 @@ def open_notebook(page: Any, lab: Lab, name: str) -> None:
     page.goto(f"{lab.url}lab/tree/{name}?reset")  # ?reset: a fresh workspace, only this tab
     page.wait_for_selector(".jp-StatusBar-TextItem:has-text('| Idle')", timeout=RUN_TIMEOUT * 1000)
     page.wait_for_selector(CODE_CELL)
+    # the file browser takes a fifth of the width: close it (Ctrl+B), as a user with a wide
+    # table would, so outputs get the room
+    left = page.locator("#jp-left-stack")
+    if left.is_visible():
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+b")
+        left.wait_for(state="hidden", timeout=10_000)
 
 
 def wait_idle(page: Any, timeout: float = RUN_TIMEOUT) -> float:
