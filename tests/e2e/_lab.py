@@ -164,15 +164,23 @@ def type_in_cell(page: Any, index: int, text: str) -> None:
     page.keyboard.type(text)
 
 
-def completions(page: Any) -> list[tuple[str, str]]:
+def cell_text(page: Any, index: int) -> str:
+    return str(cell(page, index).locator(".jp-InputArea-editor .cm-content").inner_text())
+
+
+def completions(page: Any, wait: float = 15.0) -> list[tuple[str, str]]:
     """Press Tab; the (text, type) pairs of the completer popup ([] when none opened)."""
     page.keyboard.press("Tab")
     popup = page.locator(".jp-Completer")
     try:
-        popup.locator(".jp-Completer-item").first.wait_for(state="visible", timeout=15_000)
+        popup.locator(".jp-Completer-item").first.wait_for(state="visible", timeout=wait * 1000)
     except Exception:
         return []
     items = popup.locator(".jp-Completer-item")
+    page.wait_for_function(  # the popup drawn and settled: the same rows twice in a row
+        """() => { const now = [...document.querySelectorAll('.jp-Completer-item')].map(e => e.textContent).join('|');
+                   const same = now === window.__lastCompleterRows; window.__lastCompleterRows = now; return same; }""",
+        polling=200, timeout=15_000)
     found = []
     for index in range(items.count()):
         item = items.nth(index)

@@ -200,6 +200,13 @@ def test_completion_offers_commands_parameters_ids_and_only_values(lab: Lab, pag
     assert values == ["Running", "Stopped", "Present", "Destroyed", "Expunged"]
     ui.close_popup(page)
 
+    # nothing to offer (a free-text value): one row says so, no Python names; the text stays
+    ui.type_in_cell(page, 1, "%cloudstack listVirtualMachines name=")
+    assert [(text, kind.replace("\u00a0", " ")) for text, kind in ui.completions(page)] == [
+        ("", "no values to offer")]
+    ui.close_popup(page)
+    assert ui.cell_text(page, 1) == "%cloudstack listVirtualMachines name="
+
 
 def test_dark_theme_keeps_the_views_readable(lab: Lab, page: Any) -> None:
     write_setting(lab.settings, "@jupyterlab/apputils-extension/themes", {"theme": "JupyterLab Dark"})
