@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lab bench simulate clean
+.PHONY: test demo lab bench simulate clean e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ demo: $(DEMO_STAMP)
 
 lab: $(LAB_STAMP)
 	$(BIN)/python -m cloudstack_magic.demo --lab
+
+# Real-browser tests: JupyterLab on 127.0.0.1 driven by headless Chromium (Playwright). Playwright
+# cannot download its own browsers here, so Debian's chromium is installed when missing.
+SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
+E2E_STAMP  := $(VENV)/.e2e-installed
+
+$(E2E_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,e2e]'
+	touch $(E2E_STAMP)
+
+e2e: $(E2E_STAMP)
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium …"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	$(BIN)/python -m pytest -q -p no:cacheprovider -o addopts=--import-mode=importlib tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

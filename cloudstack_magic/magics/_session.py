@@ -197,7 +197,8 @@ class MagicSession:
                 loop.call_soon_threadsafe(task.cancel)
 
         mode = request.progress or settings.progress
-        reporter = reporter_for(mode, request.title, on_cancel)
+        reporter = reporter_for(mode, request.title, on_cancel,
+                                region=request.regions[0] if len(request.regions) == 1 else None)
         outcomes: list[Outcome] = []
         try:
             with reporter:

@@ -38,11 +38,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ..client._events import JobProgress, PageProgress, ProgressCallback
 from ._snapshot import Job, Listing, NoView, Outcome, ProgressView, Snapshot
-from ._text import pending_hint, summary_text
+from ._text import final_text, pending_hint, summary_text
 
 __all__ = [
     "MODES",
@@ -59,6 +59,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 MODES: tuple[str, ...] = ("auto", "widget", "text", "none")
+
+_Event = TypeVar("_Event", PageProgress, JobProgress)
 
 #: Seconds of work before a live view appears (fast calls show nothing).
 REVEAL_AFTER = 0.5
@@ -85,8 +87,10 @@ class ProgressReporter:
         tick_every: float = TICK_EVERY,
         autoshow: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        region: str | None = None,
     ) -> None:
         self.title = title
+        self.region = region  # named in the check lines of jobs left running
         self.view: ProgressView = view if view is not None else NoView()
         self._reveal_after = reveal_after
         self._redraw_every = redraw_every
@@ -97,6 +101,8 @@ class ProgressReporter:
         self._lock = threading.RLock()
         self._listings: dict[tuple[str, str], tuple[PageProgress, float]] = {}
         self._jobs: dict[tuple[str, str], tuple[JobProgress, float]] = {}
+        #: When each listing or job began, on this reporter's clock (see :meth:`_began`).
+        self._began: dict[tuple[str, str, str], float] = {}
         self._started: float | None = None
         self._ended: float | None = None
         self._outcome: Outcome = "running"
@@ -124,8 +130,10 @@ class ProgressReporter:
             with self._lock:
                 now = self._clock()
                 if isinstance(event, JobProgress):
+                    self._note_start(("job", label, event.jobid), now, event.elapsed)
                     self._jobs[(label, event.jobid)] = (event, now)
                 elif isinstance(event, PageProgress):
+                    self._note_start(("listing", label, event.command), now, event.elapsed)
                     self._listings[(label, event.command)] = (event, now)
                 else:
                     return
@@ -133,6 +141,16 @@ class ProgressReporter:
             self._safe_refresh(now)
         except Exception:  # a callback must never raise into the client
             _log.debug("cloudstack-magic: progress event %r dropped", event, exc_info=True)
+
+    def _note_start(self, key: tuple[str, str, str], now: float, elapsed: float) -> None:
+        """One clock: every time on screen is this reporter's. The first unit of a call began
+        when the call did (so the header and its row say the same); a later one began when
+        the client says it did (its ``elapsed`` before ``now``)."""
+        if key in self._began:
+            return
+        first = not self._began and self._started is not None
+        began = self._started if first else now - max(elapsed, 0.0)
+        self._began[key] = began if began is not None else now
 
     # -- the with block -------------------------------------------------------------------------
     def __enter__(self) -> ProgressReporter:
@@ -169,15 +187,12 @@ class ProgressReporter:
             else:
                 self._outcome, self._error = "failed", type(exc).__name__
             snapshot = self.snapshot()
-            final = summary_text(snapshot)
-            hint = pending_hint(snapshot) if self._outcome != "done" else ""
-            if self._outcome == "failed" and self._autoshow and not hint:
+            final = final_text(snapshot)
+            if self._outcome == "failed" and self._autoshow and "\n" not in final:
                 final = ""  # the error line that follows says it; a "failed after" line would repeat it
             try:
                 self.view.close(
-                    snapshot,
-                    f"{final}\n{hint}" if hint else final,
-                    display_if_hidden=self._autoshow and bool(hint),
+                    snapshot, final, display_if_hidden=self._autoshow and "\n" in final
                 )
             except Exception:
                 self._drop_view()
@@ -240,15 +255,28 @@ class ProgressReporter:
             elif now is None:
                 now = self._clock()
             start = self._started if self._started is not None else now
-            listings = tuple(Listing(label, ev) for (label, _), (ev, _) in self._listings.items())
-            jobs = []
-            for (label, _), (ev, seen) in self._jobs.items():
-                if not ev.done and ev.jobstatus == 0:
-                    ev = _advanced(ev, now - seen)
-                jobs.append(Job(label, ev))
-            return Snapshot(
-                self.title, listings, tuple(jobs), max(now - start, 0.0), self._outcome, self._error
+            listings = tuple(
+                Listing(label, self._on_our_clock(ev, ("listing", label, command), seen, now))
+                for (label, command), (ev, seen) in self._listings.items()
             )
+            jobs = tuple(
+                Job(label, self._on_our_clock(ev, ("job", label, jobid), seen, now,
+                                              running=not ev.done and ev.jobstatus == 0))
+                for (label, jobid), (ev, seen) in self._jobs.items()
+            )
+            return Snapshot(
+                self.title, listings, jobs, max(now - start, 0.0), self._outcome, self._error,
+                self.region,
+            )
+
+    def _on_our_clock(self, event: _Event, key: tuple[str, str, str], seen: float, now: float,
+                      *, running: bool | None = None) -> _Event:
+        """``event`` with its elapsed time measured from when it began on this clock: up to
+        ``now`` while it runs, up to its last event once it finished."""
+        if running is None:
+            running = not event.done
+        began = self._began.get(key, seen - event.elapsed)
+        return replace(event, elapsed=max((now if running else seen) - began, 0.0))
 
     @property
     def outcome(self) -> Outcome:
@@ -282,8 +310,6 @@ class ProgressReporter:
         return f"<ProgressReporter {self.title!r} {self._outcome}>"
 
 
-def _advanced(event: JobProgress, seconds: float) -> JobProgress:
-    return replace(event, elapsed=event.elapsed + max(seconds, 0.0))
 
 
 def detect_frontend(modules: Mapping[str, Any] | None = None) -> Literal["widget", "text", "none"]:
@@ -337,6 +363,7 @@ def reporter_for(
     redraw_every: float = REDRAW_EVERY,
     tick_every: float = TICK_EVERY,
     stream: Any = None,
+    region: str | None = None,
 ) -> ProgressReporter:
     """A reporter for ``mode`` (auto|widget|text|none) titled ``title``.
 
@@ -345,6 +372,7 @@ def reporter_for(
     ``cancel_button`` forces it on or off. ``stream`` is the text mode's file (default stderr).
     ``autoshow=False`` is for views someone else displays (background handles): the reporter
     never displays anything itself, and widgets stay open, drawn in their final state.
+    ``region`` is the region the call used: check lines of jobs left running name it (``-r``).
     """
     resolved = resolve_mode(mode)
     view: ProgressView = NoView()
@@ -363,5 +391,5 @@ def reporter_for(
         view = TextView(stream)
     return ProgressReporter(
         title, view, reveal_after=reveal_after, redraw_every=redraw_every, tick_every=tick_every,
-        autoshow=autoshow,
+        autoshow=autoshow, region=region,
     )

@@ -29,7 +29,7 @@ class Listing:
 class Job:
     """The last poll of one job; ``event.elapsed`` is advanced to "now" while it runs."""
 
-    label: str
+    label: str  # the fan-out scope (the region, in the magics), or ""
     event: JobProgress
 
     @property
@@ -52,6 +52,9 @@ class Snapshot:
     elapsed: float
     outcome: Outcome = "running"
     error: str | None = None  # exception class name when the work failed
+    #: The region the call used (``-r``), for ready-to-run check lines; a fan-out's scope labels
+    #: name their regions themselves.
+    region: str | None = None
 
     @property
     def units_total(self) -> int:

@@ -5,8 +5,9 @@ Both views say the same thing, so every sentence is built here from a ``_snapsho
 * :func:`status_line` — the one updating line of terminal IPython (and of widget-less frontends);
 * :func:`summary_text` — the static line left behind when the work ends, e.g.
   ``listVirtualMachines: 12,345 rows, 25 pages in 0.84 s``;
-* :func:`pending_hint` — ready-to-run ``%cloudstack queryAsyncJobResult jobid=…`` lines for jobs that
-  keep running server-side after waiting for them stopped.
+* :func:`pending_hint` — ready-to-run ``%cloudstack [-r REGION] queryAsyncJobResult jobid=…`` lines
+  for jobs that keep running server-side after waiting for them stopped;
+* :func:`final_text` — the summary and those lines together, each job id said once.
 
 :class:`TextView` rewrites one line with a carriage return, so it never scrolls the terminal.
 """
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TextView",
+    "check_line",
+    "final_text",
     "format_seconds",
     "job_status",
     "listing_progress",
@@ -117,13 +120,17 @@ def _jobs_head(jobs: tuple[Job, ...]) -> tuple[str, str | None]:
     return (f"{name} ×{len(jobs)}" if name else f"{len(jobs)} jobs"), name
 
 
-def _jobs_summary(jobs: tuple[Job, ...], outcome: str, title: str = "") -> str:
-    """The jobs' part of a summary; the command name is left out when the title already says it."""
+def _jobs_summary(jobs: tuple[Job, ...], outcome: str, title: str = "", *, ids: bool = True) -> str:
+    """The jobs' part of a summary; the command name is left out when the title already says it.
+
+    ``ids=False`` leaves a running job's id out: the check lines that follow name it.
+    """
     head, name = _jobs_head(jobs)
     prefix = "" if name is not None and name == title else f"{head}: "
     where = " on the server" if outcome in ("failed", "cancelled") else ""
     if len(jobs) == 1:
-        return f"{prefix}job {jobs[0].event.jobid} {job_status(jobs[0], outcome)}{where}"
+        jobid = "" if not ids and jobs[0].running else f" {jobs[0].event.jobid}"
+        return f"{prefix}job{jobid} {job_status(jobs[0], outcome)}{where}"
     counts = Counter(job_status(job, outcome) for job in jobs)
     if prefix == "" and len(counts) == 1:  # "3 jobs still running on the server"
         return f"{len(jobs)} jobs {next(iter(counts))}{where}"
@@ -131,11 +138,12 @@ def _jobs_summary(jobs: tuple[Job, ...], outcome: str, title: str = "") -> str:
     return f"{prefix}{words}{where if counts['still running'] else ''}"
 
 
-def summary_text(snapshot: Snapshot) -> str:
+def summary_text(snapshot: Snapshot, *, ids: bool = True) -> str:
     """One static line saying what happened (or is happening) and how long it took.
 
     When the work ended early the title leads ("deployVirtualMachine: cancelled after 2.88 s")
-    and the parts after it do not repeat a command name the title already gives.
+    and the parts after it do not repeat a command name the title already gives. ``ids=False``
+    leaves running jobs' ids to the check lines of :func:`final_text`.
     """
     elapsed = format_seconds(snapshot.elapsed)
     if snapshot.outcome == "done":
@@ -149,7 +157,7 @@ def summary_text(snapshot: Snapshot) -> str:
         head, name = _jobs_head(snapshot.jobs)
         if not snapshot.listings and name == title and len(snapshot.jobs) > 1:
             title = head  # "deployVirtualMachine ×3: cancelled after …"
-        parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome, snapshot.title))
+        parts.append(_jobs_summary(snapshot.jobs, snapshot.outcome, snapshot.title, ids=ids))
     body = "; ".join(parts)
     tail = f" — {body}" if body else ""
     if snapshot.outcome == "failed":
@@ -160,15 +168,31 @@ def summary_text(snapshot: Snapshot) -> str:
     return f"{title}: running, {elapsed} so far{tail}"
 
 
+def check_line(job: Job, region: str | None = None) -> str:
+    """The ready-to-run line that asks the right cloud about one job: ``-r`` names its region."""
+    where = job.label or region
+    option = f"-r {where} " if where else ""
+    return f"%cloudstack {option}queryAsyncJobResult jobid={job.event.jobid}  # {job.event.command}"
+
+
 def pending_hint(snapshot: Snapshot) -> str:
     """What to run later for each job still running server-side; empty if there is none."""
     running = [job for job in snapshot.jobs if job.running]
     if not running:
         return ""
     lines = ["Still running server-side; check with:"]
-    for job in running:
-        note = display_name(job.label, job.event.command)
-        lines.append(f"  %cloudstack queryAsyncJobResult jobid={job.event.jobid}  # {note}")
+    lines += [f"  {check_line(job, snapshot.region)}" for job in running]
+    return "\n".join(lines)
+
+
+def final_text(snapshot: Snapshot) -> str:
+    """What stays on screen when the work ends: the summary, then one check line per job still
+    running server-side (each job id once: the summary leaves them to their lines)."""
+    running = [job for job in snapshot.jobs if job.running] if snapshot.outcome != "done" else []
+    if not running:
+        return summary_text(snapshot)
+    lines = [f"{summary_text(snapshot, ids=False)}; check with:"]
+    lines += [f"  {check_line(job, snapshot.region)}" for job in running]
     return "\n".join(lines)
 
 

@@ -198,6 +198,13 @@ class WidgetView:
         return len(self.listing_rows) + len(self.job_rows) < MAX_ROWS
 
     def render(self, snapshot: Snapshot) -> None:
+        # The header first: the frontend applies updates in order, and a new row drawn before
+        # the header's new time would show the two clocks disagreeing for a moment.
+        elapsed = format_seconds(snapshot.elapsed)
+        if snapshot.units_total > 1:
+            self.overall.value = f"{snapshot.units_done} of {snapshot.units_total} done · {elapsed}"
+        else:
+            self.overall.value = elapsed
         added = False
         for listing in snapshot.listings:
             key = (listing.label, listing.event.command)
@@ -219,11 +226,6 @@ class WidgetView:
             rows: list[_ListingRow | _JobRow] = [*self.listing_rows.values(), *self.job_rows.values()]
             extra = (self.more,) if hidden > 0 else ()
             self.box.children = (self.header, *(row.box for row in rows), *extra)
-        elapsed = format_seconds(snapshot.elapsed)
-        if snapshot.units_total > 1:
-            self.overall.value = f"{snapshot.units_done} of {snapshot.units_total} done · {elapsed}"
-        else:
-            self.overall.value = elapsed
         self.box.status_text = status_line(snapshot)
 
     def close(self, snapshot: Snapshot, final: str, display_if_hidden: bool) -> None:

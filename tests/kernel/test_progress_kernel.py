@@ -16,6 +16,7 @@ says whether the progress layer or the magic wiring broke.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +29,10 @@ from .conftest import Cell, Message, execute, running_kernel
 
 pytestmark = pytest.mark.kernel
 
+#: A job long enough that ending within HANG seconds proves the wait was stopped.
+LONG_JOB = 60
+#: Generous: catches a hang, not a slow machine (speed is measured in benchmarks/).
+HANG = 20.0
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CLICK = {"method": "custom", "content": {"event": "click"}}  # what a frontend sends for a Button
 
@@ -108,7 +113,9 @@ def test_a_job_shows_a_live_row_then_the_summary(kernel: tuple[Any, Any], fresh:
     assert cell.errors() == []
     jobid = the_jobid(fresh)
     (shown_at, shown), = cell.of_type("display_data")
-    assert 0.4 < shown_at < 1.2  # nothing for the first half second
+    assert shown_at > 0.4  # nothing for the first half second
+    (ended_at, _), = cell.of_type("update_display_data")
+    assert shown_at < ended_at  # the live row was up while the job ran
     assert WIDGET_VIEW in shown["content"]["data"]
     updates = state_updates(cell)
     assert {"value": jobid} in [state for _, state in updates] or jobid in str(cell.of_type("comm_open"))
@@ -118,7 +125,7 @@ def test_a_job_shows_a_live_row_then_the_summary(kernel: tuple[Any, Any], fresh:
     # coalesced: bursts of trait updates (one redraw each) come at most ~4 per second
     bursts = [t for i, t in enumerate(live) if i == 0 or t - live[i - 1] > 0.05]
     assert len(bursts) <= 4 * (cell.duration - shown_at) + 2
-    assert final_text(cell).startswith(f"stopVirtualMachine: job {jobid} succeeded in 2.")
+    assert re.match(rf"stopVirtualMachine: job {jobid} succeeded in \d", final_text(cell))
     assert cell.of_type("comm_close"), "the live widgets are closed once replaced"
 
 
@@ -137,7 +144,7 @@ def test_interrupt_during_a_job_ends_the_cell_and_polling(
     kernel: tuple[Any, Any], fresh: SimulatorThread
 ) -> None:
     km, kc = kernel
-    fresh.configure(job_seconds=30)
+    fresh.configure(job_seconds=LONG_JOB)
     vm = running_vm(fresh)
     interrupted: list[float] = []
 
@@ -149,12 +156,13 @@ def test_interrupt_during_a_job_ends_the_cell_and_polling(
 
     cell = execute(kc, f"job = %cloudstack stopVirtualMachine id={vm}", act=interrupt_after_a_second)
     assert interrupted, "no live updates arrived to interrupt on"
-    assert cell.duration - interrupted[0] < 1.0
+    assert cell.duration - interrupted[0] < HANG, "the interrupt did not end the wait"
     assert cell.errors(), "an interrupted cell ends in an error"
     jobid = the_jobid(fresh)
     text = final_text(cell)
-    assert text.startswith("stopVirtualMachine: cancelled after 1.")
+    assert re.match(r"stopVirtualMachine: cancelled after \d", text)
     assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in text
+    assert text.count(jobid) == 1, "the row names each job left running once, in its check line"
     before = polls(fresh)
     time.sleep(1.0)
     assert polls(fresh) == before, "something kept polling after the interrupt"
@@ -163,7 +171,7 @@ def test_interrupt_during_a_job_ends_the_cell_and_polling(
 @pytest.mark.skipif(not ipykernel_delivers_clicks(), reason="ipykernel < 7.4 queues clicks until the cell ends")
 def test_cancel_click_stops_the_wait(kernel: tuple[Any, Any], fresh: SimulatorThread) -> None:
     _, kc = kernel
-    fresh.configure(job_seconds=30)
+    fresh.configure(job_seconds=LONG_JOB)
     vm = running_vm(fresh)
     buttons: list[str] = []
     clicked: list[float] = []
@@ -177,7 +185,7 @@ def test_cancel_click_stops_the_wait(kernel: tuple[Any, Any], fresh: SimulatorTh
 
     cell = execute(kc, f"job = %cloudstack stopVirtualMachine id={vm}", act=click_after_a_second)
     assert clicked, "no Cancel button was offered"
-    assert cell.duration - clicked[0] < 1.0
+    assert cell.duration - clicked[0] < HANG, "Cancel did not end the wait"
     jobid = the_jobid(fresh)
     # a one-line UsageError (printed on stderr, no traceback) names the job left running
     stderr = "".join(m["content"]["text"] for _, m in cell.of_type("stream") if m["content"]["name"] == "stderr")
@@ -194,15 +202,16 @@ def test_background_row_is_live_and_a_later_cell_awaits_it(
     kernel: tuple[Any, Any], fresh: SimulatorThread
 ) -> None:
     _, kc = kernel
+    fresh.configure(job_seconds=5)
     vm = running_vm(fresh)
-    started = execute(kc, f"h = %cloudstack --background stopVirtualMachine id={vm}\nh")
-    assert started.errors() == [] and started.duration < 1.0
+    started = execute(kc, f"h = %cloudstack --background stopVirtualMachine id={vm}\nprint(h.done())\nh")
+    assert started.errors() == [] and started.stdout() == "False\n"  # the cell did not wait
     (_, row), = started.of_type("display_data")
     assert WIDGET_VIEW in row["content"]["data"]
     waited = execute(kc, "result = await h\nprint(h.done(), h.summary)")
     assert waited.errors() == []
     jobid = the_jobid(fresh)
-    assert waited.stdout().startswith(f"True stopVirtualMachine: job {jobid} succeeded in 2.")
+    assert re.match(rf"True stopVirtualMachine: job {jobid} succeeded in \d", waited.stdout())
 
 
 def test_background_started_inside_a_def_is_awaited_later(
@@ -264,14 +273,14 @@ def test_reporter_cancel_button_cancels_the_awaiting_cell(kernel: tuple[Any, Any
         reporter = reporter_for("widget", "deploy", on_cancel=asyncio.current_task().cancel)
         try:
             with reporter:
-                await fake_job(reporter, ticks=100)
+                await fake_job(reporter, ticks=600)
         except asyncio.CancelledError:
             print("stopped waiting;", reporter.pending_jobs())
     """, act=click_after_a_second)
-    assert clicked and cell.duration - clicked[0] < 1.0
+    assert clicked and cell.duration - clicked[0] < HANG, "Cancel did not end the wait"
     assert cell.stdout() == "stopped waiting; [('deployVirtualMachine', 'j-1')]\n"
     text = final_text(cell)
-    assert text.startswith("deploy: cancelled after 1.")
+    assert re.match(r"deploy: cancelled after \d", text)
     assert "%cloudstack queryAsyncJobResult jobid=j-1" in text
 
 
@@ -279,10 +288,11 @@ def test_background_handle_summary_goes_to_the_row_it_started_in(kernel: tuple[A
     _, kc = kernel
     execute(kc, FAKE_JOB)
     started = execute(kc, """
-        bg = start_background(lambda progress: fake_job(progress, ticks=10), title="deploy", mode="widget")
+        bg = start_background(lambda progress: fake_job(progress, ticks=30), title="deploy", mode="widget")
+        print(bg.done())
         bg
     """)
-    assert started.errors() == [] and started.duration < 1.0
+    assert started.errors() == [] and started.stdout() == "False\n"  # the cell did not wait
     (_, row), = started.of_type("display_data")
     waited = execute(kc, "await bg\nprint(bg.summary)")
     assert waited.errors() == []

@@ -13,8 +13,8 @@ from cloudstack_magic.progress._text import (
 )
 
 
-def snap(listings=(), jobs=(), elapsed=0.84, outcome="done", error=None, title="cell"):
-    return Snapshot(title, tuple(listings), tuple(jobs), elapsed, outcome, error)
+def snap(listings=(), jobs=(), elapsed=0.84, outcome="done", error=None, title="cell", region=None):
+    return Snapshot(title, tuple(listings), tuple(jobs), elapsed, outcome, error, region)
 
 
 @pytest.mark.parametrize(
@@ -105,8 +105,10 @@ def test_pending_hint_lists_ready_to_run_commands_for_running_jobs_only(ev):
     assert pending_hint(snap(jobs=jobs)).splitlines() == [
         "Still running server-side; check with:",
         "  %cloudstack queryAsyncJobResult jobid=run-1  # deployVirtualMachine",
-        "  %cloudstack queryAsyncJobResult jobid=run-2  # startVirtualMachine [eu]",
+        "  %cloudstack -r eu queryAsyncJobResult jobid=run-2  # startVirtualMachine",  # its region
     ]
+    in_lab = snap(jobs=jobs[:2], region="lab")
+    assert pending_hint(in_lab).splitlines()[1] == "  %cloudstack -r lab queryAsyncJobResult jobid=run-1  # deployVirtualMachine"
 
 
 def test_pending_hint_is_empty_without_running_jobs(ev):
