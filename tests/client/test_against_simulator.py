@@ -38,8 +38,9 @@ async def test_lists_all_vms_over_several_pages(fresh_simulator: Callable[..., A
     rows = result["virtualmachine"]
     assert result["count"] == len(rows) == expected == len({vm["id"] for vm in rows})
     stats = sim.stats()
-    assert stats["commands"]["listVirtualMachines"] == math.ceil(expected / 40) > 3
-    assert stats["max_in_flight"] == 3  # concurrent, and bounded
+    pages = math.ceil(expected / 40)
+    assert stats["commands"]["listVirtualMachines"] == pages + pages - 1 > 3  # + one check per boundary
+    assert 3 <= stats["max_in_flight"] <= 6  # concurrent, and bounded (pages, and as many checks)
     assert events[-1].done and events[-1].rows_done == expected
 
 
@@ -93,15 +94,17 @@ async def test_a_server_with_a_lower_page_size_limit_lists_everything(fresh_simu
     async with client(sim) as cs:  # asks 500 rows per page: refused once, then 100
         first = await cs.listVirtualMachines(listall=True)
         sizes = [(r.get("page"), r.get("pagesize")) for r in sim.stats()["recent"]]
-        assert sizes[0] == ("1", "500") and sorted(sizes[1:]) == [(str(p), "100") for p in (1, 2, 3)]
-        sim.reset()
-        again = await cs.listVirtualMachines(listall=True)  # starts at the learned 100
-        assert sorted((r.get("page"), r.get("pagesize")) for r in sim.stats()["recent"]) == [
+        assert sizes[0] == ("1", "500") and sorted(s for s in sizes[1:] if s[1] == "100") == [
             (str(p), "100") for p in (1, 2, 3)]
         sim.reset()
+        again = await cs.listVirtualMachines(listall=True)  # starts at the learned 100
+        assert sorted((r.get("page"), r.get("pagesize")) for r in sim.stats()["recent"]
+                      if r.get("pagesize") == "100") == [(str(p), "100") for p in (1, 2, 3)]
+        sim.reset()
         halves = await cs.listVirtualMachines(listall=True, pagesize=50)  # pagesize alone: every page
-        assert {r.get("pagesize") for r in sim.stats()["recent"]} == {"50"}
-        assert sim.stats()["commands"]["listVirtualMachines"] == math.ceil(expected / 50)
+        pages = math.ceil(expected / 50)
+        assert {r.get("pagesize") for r in sim.stats()["recent"]} - {"50"} <= {"2", "3", "4"}  # checks
+        assert sim.stats()["commands"]["listVirtualMachines"] == pages + pages - 1
     for result in (first, again, halves):
         rows = result["virtualmachine"]
         assert result["count"] == len(rows) == expected == len({vm["id"] for vm in rows})

@@ -29,9 +29,15 @@ class FakeList:
         self.in_flight = 0
         self.max_in_flight = 0
 
+    @property
+    def page_calls(self) -> list[tuple[int, int]]:
+        """The page reads, without the boundary checks (whose window is never the page size)."""
+        return [call for call in self.calls if call[1] == self.calls[0][1]]
+
     async def __call__(self, page: int, size: int) -> dict[str, Any]:
         self.calls.append((page, size))
-        self.in_flight += 1
+        is_page = size == self.calls[0][1]  # a boundary check reads a smaller window
+        self.in_flight += is_page
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             # later pages answer first, so order must come from page numbers, not arrival
@@ -43,7 +49,7 @@ class FakeList:
                 return {}
             return {"count": len(self.rows), "virtualmachine": rows} if rows else {"count": len(self.rows)}
         finally:
-            self.in_flight -= 1
+            self.in_flight -= is_page
 
 
 async def read(fake: FakeList, size: int = 10, concurrency: int = 3, events: list[Any] | None = None) -> Any:
@@ -68,7 +74,7 @@ async def test_exact_multiple_of_the_page_size_asks_no_extra_page() -> None:
     fake = FakeList(30)
     result = await read(fake)
     assert result["count"] == 30 and result["virtualmachine"] == fake.rows
-    assert sorted(fake.calls) == [(1, 10), (2, 10), (3, 10)]
+    assert sorted(fake.page_calls) == [(1, 10), (2, 10), (3, 10)]
 
 
 async def test_many_pages_keep_order_under_the_concurrency_bound() -> None:
@@ -76,7 +82,7 @@ async def test_many_pages_keep_order_under_the_concurrency_bound() -> None:
     events: list[PageProgress] = []
     result = await read(fake, concurrency=3, events=events)
     assert result["virtualmachine"] == fake.rows and result["count"] == 95
-    assert sorted(p for p, _ in fake.calls) == list(range(1, 11))
+    assert sorted(p for p, _ in fake.page_calls) == list(range(1, 11))
     assert fake.max_in_flight == 3
     assert events[0].pages_done == 0 and events[0].rows_total is None
     assert events[-1].done and events[-1].pages_done == 10 and events[-1].rows_done == 95
@@ -124,15 +130,17 @@ async def test_rows_shifted_by_an_insert_at_the_start_are_an_error_not_a_partial
         await read(fake, concurrency=1)
 
 
-async def test_rows_removed_while_reading_past_end_page() -> None:
+async def test_rows_removed_while_reading_past_end_page_are_an_error() -> None:
     def shrink(fake: FakeList, page: int) -> None:
-        if page == 3:
+        if page == 3 and len(fake.rows) == 30:
             del fake.rows[:15]
     fake = FakeList(30, before_page=shrink)
+    # page 3 answers {"count": 15}: past the end. Rows 20-29 existed all along and are on no
+    # page read: that must not pass for the whole list.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ListChangedWarning)
-        result = await read(fake, concurrency=1)  # page 3 answers {"count": 15}: past the end
-    assert result["count"] == 20
+        with pytest.raises(ListChangedError, match="moved between reads"):
+            await read(fake, concurrency=1)
 
 
 async def test_count_only_first_page_means_rows_vanished() -> None:
@@ -179,8 +187,8 @@ def test_any_size_page_size_and_concurrency_gives_every_row_once(n: int, size: i
     fake = FakeList(n)
     result = asyncio.run(read(fake, size=size, concurrency=concurrency))
     assert result == ({"count": n, "virtualmachine": fake.rows} if n else {})
-    assert sorted(page for page, _ in fake.calls) == list(range(1, max(1, math.ceil(n / size)) + 1))
-    assert fake.max_in_flight <= concurrency
+    assert sorted({page for page, _ in fake.page_calls}) == list(range(1, max(1, math.ceil(n / size)) + 1))
+    assert fake.max_in_flight <= concurrency * (2 if size == 1 else 1)  # size 1: checks read pages too
 
 
 class Recording(FakeList):
@@ -206,7 +214,7 @@ async def test_a_known_total_sends_its_pages_with_page_one() -> None:
                                    expected_total=95)
     assert result == {"count": 95, "virtualmachine": fake.rows}
     assert fake.before_first == [1, 2, 3]
-    assert sorted(p for p, _ in fake.calls) == list(range(1, 11))
+    assert sorted(p for p, _ in fake.page_calls) == list(range(1, 11))
 
 
 async def test_a_wrong_guess_costs_a_few_cancelled_reads_not_a_wrong_result() -> None:
@@ -255,7 +263,8 @@ async def test_page_size_refusal_restarts_once_with_the_servers_limit() -> None:
                                    on_page_size_limit=learned.append)
     assert result == {"count": 23, "virtualmachine": fake.rows}
     assert fake.calls[:2] == [(1, 10), (1, 4)]
-    assert sorted(fake.calls[1:]) == [(page, 4) for page in range(1, 7)]
+    assert sorted(c for c in fake.calls[1:] if c[1] == 4) == [(page, 4) for page in range(1, 7)]
+    assert all(size < 4 for _, size in fake.calls[1:] if size != 4)  # boundary checks only
     assert learned == [4]
 
 
@@ -312,3 +321,109 @@ async def test_a_refusal_naming_a_larger_limit_is_not_retried() -> None:
     with pytest.raises(BadRequestError, match="value: 504"):
         await read(fake, size=10)
     assert fake.calls == [(1, 10)]
+
+
+# -- lists complete or loud: every row that existed throughout is in the result ------------------
+
+
+async def test_a_row_removed_from_page_one_and_one_added_is_an_error_not_a_hole() -> None:
+    # The total stays 60 and no page is short: only the boundary check can tell that vm-0020
+    # (first on page 2 when page 1 was read) slid onto page 1 and would be on no page read.
+    def churn(fake: FakeList, page: int) -> None:
+        if page == 2 and not any(r["id"] == "vm-new" for r in fake.rows):
+            del fake.rows[5]
+            fake.rows.append({"id": "vm-new", "name": "new"})
+    fake = FakeList(60, before_page=churn)
+    with pytest.raises(ListChangedError, match="rows around page 2 moved between reads"):
+        await read(fake, size=20, concurrency=1)
+
+
+async def test_the_same_change_before_page_one_is_read_gives_the_exact_new_list() -> None:
+    fake = FakeList(60)
+    del fake.rows[5]
+    fake.rows.append({"id": "vm-new"})
+    result = await read(fake, size=20, concurrency=4)
+    assert result == {"count": 60, "virtualmachine": fake.rows}
+
+
+async def test_an_unchanging_list_costs_one_small_check_per_boundary() -> None:
+    fake = FakeList(95, delay=0.01)
+    result = await read(fake, size=10, concurrency=3)
+    assert result["virtualmachine"] == fake.rows
+    checks = [call for call in fake.calls if call[1] != 10]
+    assert len(fake.page_calls) == 10 and len(checks) <= 2 * 9
+    assert all(size < 10 for _, size in checks)
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 4, 6, 10, 12, 20, 60])
+def test_boundary_windows_hold_both_rows_of_every_boundary(page_size: int) -> None:
+    from cloudstack_magic.client._boundaries import boundary_window
+
+    for boundary in range(1, 40):
+        window = boundary_window(boundary, page_size)
+        if window is None:
+            continue
+        page, size, index = window
+        assert 2 <= size < page_size
+        first_offset = (page - 1) * size
+        assert first_offset + index == boundary * page_size - 1  # last row of page `boundary`
+        assert index + 1 < size  # the next row, first of page boundary + 1, is in the same window
+
+
+# -- the cyclic garbage collector is paused for a whole listing, and restored -------------------
+
+
+async def test_gc_is_off_for_the_whole_listing_and_back_on_after() -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def look(fake: FakeList, page: int) -> None:
+        seen.append(gc.isenabled())
+    fake = FakeList(45, before_page=look)
+    assert gc.isenabled()
+    await read(fake, size=10)
+    assert seen and not any(seen) and gc.isenabled()
+
+
+async def test_gc_is_restored_after_an_error_and_after_a_cancel() -> None:
+    import gc
+
+    async def failing(page: int, size: int) -> dict[str, Any]:
+        if page == 1:
+            return {"count": 50, "host": [{"id": f"h{i}"} for i in range(10)]}
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fetch_all_pages(failing, command="listHosts", page_size=10, concurrency=2)
+    assert gc.isenabled()
+
+    task = asyncio.ensure_future(read(FakeList(50, delay=5.0), size=10))
+    await asyncio.sleep(0.05)
+    assert not gc.isenabled()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert gc.isenabled()
+
+
+async def test_overlapping_listings_restore_gc_only_when_the_last_ends() -> None:
+    import gc
+
+    slow = asyncio.ensure_future(read(FakeList(50, delay=0.3), size=10))
+    await asyncio.sleep(0.02)
+    await read(FakeList(30), size=10)  # starts and ends inside the slow one
+    assert not gc.isenabled()  # the slow listing still runs
+    await slow
+    assert gc.isenabled()
+
+
+async def test_a_listing_leaves_gc_off_if_it_was_off_before() -> None:
+    import gc
+
+    gc.disable()
+    try:
+        await read(FakeList(30), size=10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
