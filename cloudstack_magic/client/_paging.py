@@ -221,6 +221,12 @@ async def _merge(tasks: dict[int, asyncio.Future[tuple[int, Any]]], start: Calla
 
 
 def _dedupe(rows: list[Any]) -> list[Any]:
+    """``rows`` without repeated ids, first occurrence kept (rows without an id all kept)."""
+    try:  # the common case, at C speed: every row a dict with a distinct hashable id
+        if len({row["id"] for row in rows}) == len(rows):
+            return rows
+    except (KeyError, TypeError):
+        pass
     seen: set[Any] = set()
     out = []
     for row in rows:
