@@ -89,6 +89,26 @@ async def _bare(endpoint: str, calls: int, concurrency: int, page_size: int) -> 
     return times, rows, decode
 
 
+def _plain_pages() -> None:
+    """The client reading aligned pages of the page size with no overlap and no boundary check:
+    the listing as it was before lists were made complete-or-loud."""
+    from cloudstack_magic.client import _paging
+    from cloudstack_magic.client._windows import Window
+
+    class PlainPages:
+        def __init__(self, page_size: int) -> None:
+            self.page_size = page_size
+
+        def __getitem__(self, index: int) -> Window:
+            return Window(index, self.page_size, (index - 1) * self.page_size, 0)
+
+        def count_for(self, total: int) -> int:
+            return max(1, math.ceil(total / self.page_size))
+
+    _paging._tiling = PlainPages  # type: ignore[assignment]
+    _paging._check_boundary = lambda *args: None  # type: ignore[assignment]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks._list_probe")
     parser.add_argument("client", choices=("ours", "ours-unchecked", "cs", "bare"))
@@ -102,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         import cloudstack_magic  # noqa: F401  (the import is not the call: bench_import times it)
 
         if args.client == "ours-unchecked":
-            from cloudstack_magic.client._boundaries import BoundaryChecks
-
-            BoundaryChecks.page_read = lambda self, *a, **k: None  # type: ignore[method-assign]
+            _plain_pages()
         times, rows = asyncio.run(_ours(args.endpoint, args.calls, args.concurrency, args.page_size))
     elif args.client == "cs":
         times, rows = _cs(args.endpoint, args.calls, args.page_size)

@@ -1,9 +1,10 @@
 """An independent CloudStack list endpoint in its own process, serving pre-encoded pages.
 
 The listing benchmarks measure clients, so the server must cost next to nothing: every
-``listVirtualMachines`` page of the benchmark's page size is JSON-encoded once at start, and a
+``listVirtualMachines`` page of the benchmark's page size (and every overlapping window
+cloudstack-magic reads, ``client/_windows.py``) is JSON-encoded once at start, and a
 request costs a dictionary look-up plus the simulated latency (``asyncio.sleep``). Other windows
-(a client's smaller page-boundary checks) are encoded on demand. Signatures are not checked:
+(a few rows around a boundary) are encoded on demand. Signatures are not checked:
 this is a load target, not a CloudStack. ``GET /_stats`` reports requests and the most in flight.
 
 Run: ``python -m benchmarks._page_server --rows N --latency-ms L --page-size P --kind vm|small``;
@@ -20,6 +21,8 @@ import sys
 from typing import Any
 
 from aiohttp import web
+
+from cloudstack_magic.client._windows import Tiling
 
 __all__ = ["make_rows", "main"]
 
@@ -60,8 +63,13 @@ class PageServer:
         self.rows = rows
         self.latency = latency
         self.page_size = page_size
-        self.pages = {page: self._encode(page, page_size)
+        self.pages = {(page, page_size): self._encode(page, page_size)
                       for page in range(1, max(1, -(-len(rows) // page_size)) + 1)}
+        # cloudstack-magic reads overlapping windows of slightly smaller sizes: encode those too
+        tiling = Tiling(page_size)
+        for index in range(1, tiling.count_for(len(rows)) + 1):
+            window = tiling[index]
+            self.pages.setdefault((window.page, window.size), self._encode(window.page, window.size))
         self.requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -88,8 +96,7 @@ class PageServer:
                 page, size = int(query.get("page", "1")), int(query.get("pagesize", str(self.page_size)))
                 if size == -1:
                     page, size = 1, len(self.rows) or 1
-                body = self.pages.get(page, b"") if size == self.page_size else b""
-                body = body or self._encode(page, size)
+                body = self.pages.get((page, size)) or self._encode(page, size)
             return web.Response(body=body, content_type="application/json")
         finally:
             self.in_flight -= 1

@@ -74,9 +74,9 @@ async def test_lists_are_paged_concurrently_and_merged(http: Aioresponses) -> No
     async with CloudStack(ENDPOINT, KEY, SECRET, max_page_size=5) as cs:
         result = await cs.call("listVirtualMachines", {"listall": True}, progress=events.append)
     assert result == {"count": 23, "virtualmachine": VMS}
-    pages = [sent_params(u) for u, _ in requests_of(http)]  # and the boundary checks' smaller windows
-    assert sorted(p["page"] for p in pages if p["pagesize"] == "5") == ["1", "2", "3", "4", "5"]
-    assert events[-1].done and events[-1].pages_total == 5 and events[-1].rows_done == 23
+    sent = sorted((sent_params(u)["page"], sent_params(u)["pagesize"]) for u, _ in requests_of(http))
+    assert sent == windows(23, 5)  # overlapping windows of at most 5 rows (see client/_windows.py)
+    assert events[-1].done and events[-1].pages_total == len(sent) and events[-1].rows_done == 23
 
 
 async def test_caller_page_gets_exactly_that_page(http: Aioresponses, cs: CloudStack) -> None:
@@ -316,8 +316,8 @@ async def test_big_listings_remember_their_total_for_next_time(http: Aioresponse
         await cs.listZones()  # one page: nothing to remember
         assert len(cs._list_totals) == 2
     sizes = [sent_params(u).get("pagesize") for u, _ in requests_of(http)]
-    # 5 pages per listing and one for zones: nothing wasted; and 4 boundary checks per listing
-    assert sizes.count("5") == 16 and len(sizes) - sizes.count("5") == 3 * 4
+    # aioresponses keeps identical requests together: each listing's windows, and one for zones
+    assert len([s for s in sizes if s != "5"]) + sizes.count("5") == 3 * len(windows(23, 5)) + 1
 
 
 async def test_cancelling_a_deploy_names_the_job_still_running(http: Aioresponses, cs: CloudStack) -> None:
@@ -362,6 +362,14 @@ def capped_vm_pages(limit: int) -> Any:
     return answer
 
 
+def windows(rows: int, size: int) -> list[tuple[str, str]]:
+    """The sorted (page, pagesize) reads that cover ``rows`` rows ``size`` at a time."""
+    from cloudstack_magic.client._windows import Tiling
+
+    tiling = Tiling(size)
+    return sorted((str(tiling[i].page), str(tiling[i].size)) for i in range(1, tiling.count_for(rows) + 1))
+
+
 def page_sizes_sent(http: Aioresponses) -> list[tuple[str | None, str | None]]:
     return [(p.get("page"), p.get("pagesize")) for p in (sent_params(u) for u, _ in requests_of(http))]
 
@@ -371,11 +379,11 @@ async def test_a_lower_server_page_size_is_learned_from_its_refusal(http: Aiores
     async with CloudStack(ENDPOINT, KEY, SECRET) as cs:
         assert await cs.listVirtualMachines(listall=True) == {"count": 23, "virtualmachine": VMS}
         assert page_sizes_sent(http)[:2] == [("1", "500"), ("1", "10")]
-        assert sorted(s for s in page_sizes_sent(http)[1:] if s[1] == "10") == [("1", "10"), ("2", "10"), ("3", "10")]
+        assert sorted(page_sizes_sent(http)[1:]) == windows(23, 10)
         assert await cs.listVirtualMachines(state="Running") == {"count": 23, "virtualmachine": VMS}
-        assert page_sizes_sent(http)[6] == ("1", "10")  # the next listing starts at the limit
+        assert page_sizes_sent(http)[1 + len(windows(23, 10))] == ("1", "10")  # the next starts at the limit
         assert cs.prepare("listVirtualMachines").params["pagesize"] == "10"
-    assert len([s for s in page_sizes_sent(http) if s[1] in ("10", "500")]) == 7  # + 2 boundary checks each
+    assert len(requests_of(http)) == 1 + 2 * len(windows(23, 10))
 
 
 async def test_pagesize_alone_reads_every_page_that_size(http: Aioresponses, cs: CloudStack) -> None:
@@ -383,16 +391,15 @@ async def test_pagesize_alone_reads_every_page_that_size(http: Aioresponses, cs:
     events: list[PageProgress] = []
     result = await cs.call("listVirtualMachines", {"listall": True, "pagesize": 7}, progress=events.append)
     assert result == {"count": 23, "virtualmachine": VMS}
-    assert sorted(s for s in page_sizes_sent(http) if s[1] == "7") == [(str(page), "7") for page in range(1, 5)]
-    assert events[-1].done and events[-1].pages_total == 4
+    assert sorted(page_sizes_sent(http)) == windows(23, 7)
+    assert events[-1].done and events[-1].pages_total == len(windows(23, 7))
     assert cs.prepare("listVirtualMachines", {"pageSize": 7}).params["pagesize"] == "7"
 
 
 async def test_pagesize_above_the_servers_limit_alone_is_read_at_the_limit(http: Aioresponses, cs: CloudStack) -> None:
     http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
     assert await cs.listVirtualMachines(pagesize=20) == {"count": 23, "virtualmachine": VMS}
-    assert page_sizes_sent(http)[:2] == [("1", "20"), ("1", "10")]
-    assert len([s for s in page_sizes_sent(http) if s[1] in ("10", "20")]) == 4  # + 2 boundary checks
+    assert page_sizes_sent(http)[:2] == [("1", "20"), ("1", "10")] and len(requests_of(http)) == 1 + len(windows(23, 10))
 
 
 async def test_pagesize_minus_one_alone_is_the_servers_single_unlimited_request(

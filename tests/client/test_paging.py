@@ -14,6 +14,13 @@ from hypothesis import strategies as st
 
 from cloudstack_magic import BadRequestError, ListChangedError, ListChangedWarning, PageProgress
 from cloudstack_magic.client._paging import fetch_all_pages, server_page_size_limit
+from cloudstack_magic.client._windows import Tiling
+
+
+def windows_for(n: int, size: int) -> list[tuple[int, int]]:
+    """The (page, pagesize) reads that cover ``n`` rows ``size`` at a time, in order."""
+    tiling = Tiling(size)
+    return [(tiling[i].page, tiling[i].size) for i in range(1, tiling.count_for(max(n, 1)) + 1)]
 
 
 class FakeList:
@@ -31,12 +38,13 @@ class FakeList:
 
     @property
     def page_calls(self) -> list[tuple[int, int]]:
-        """The page reads, without the boundary checks (whose window is never the page size)."""
-        return [call for call in self.calls if call[1] == self.calls[0][1]]
+        """The reads of the listing's windows, without any boundary checks."""
+        windows = set(windows_for(len(self.rows) + 1000, self.calls[0][1]))
+        return [call for call in self.calls if call in windows]
 
     async def __call__(self, page: int, size: int) -> dict[str, Any]:
         self.calls.append((page, size))
-        is_page = size == self.calls[0][1]  # a boundary check reads a smaller window
+        is_page = size * 2 > self.calls[0][1]  # a boundary check reads a far smaller window
         self.in_flight += is_page
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -74,7 +82,7 @@ async def test_exact_multiple_of_the_page_size_asks_no_extra_page() -> None:
     fake = FakeList(30)
     result = await read(fake)
     assert result["count"] == 30 and result["virtualmachine"] == fake.rows
-    assert sorted(fake.page_calls) == [(1, 10), (2, 10), (3, 10)]
+    assert sorted(fake.calls) == sorted(windows_for(30, 10))  # overlapping windows, nothing more
 
 
 async def test_many_pages_keep_order_under_the_concurrency_bound() -> None:
@@ -82,10 +90,10 @@ async def test_many_pages_keep_order_under_the_concurrency_bound() -> None:
     events: list[PageProgress] = []
     result = await read(fake, concurrency=3, events=events)
     assert result["virtualmachine"] == fake.rows and result["count"] == 95
-    assert sorted(p for p, _ in fake.page_calls) == list(range(1, 11))
+    assert sorted(fake.calls) == sorted(windows_for(95, 10))
     assert fake.max_in_flight == 3
     assert events[0].pages_done == 0 and events[0].rows_total is None
-    assert events[-1].done and events[-1].pages_done == 10 and events[-1].rows_done == 95
+    assert events[-1].done and events[-1].pages_done == len(windows_for(95, 10)) and events[-1].rows_done == 95
     assert [e.pages_done for e in events] == sorted(e.pages_done for e in events)
 
 
@@ -126,7 +134,7 @@ async def test_rows_shifted_by_an_insert_at_the_start_are_an_error_not_a_partial
             fake.rows.insert(0, {"id": "vm-new"})
             fake.rows.pop()  # total unchanged: the count alone cannot tell
     fake = FakeList(20, before_page=insert_front)
-    with pytest.raises(ListChangedError, match="got 19 distinct rows of 20"):
+    with pytest.raises(ListChangedError, match="moved between two reads"):
         await read(fake, concurrency=1)
 
 
@@ -139,7 +147,7 @@ async def test_rows_removed_while_reading_past_end_page_are_an_error() -> None:
     # page read: that must not pass for the whole list.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ListChangedWarning)
-        with pytest.raises(ListChangedError, match="moved between reads"):
+        with pytest.raises(ListChangedError, match="moved between two reads"):
             await read(fake, concurrency=1)
 
 
@@ -187,8 +195,10 @@ def test_any_size_page_size_and_concurrency_gives_every_row_once(n: int, size: i
     fake = FakeList(n)
     result = asyncio.run(read(fake, size=size, concurrency=concurrency))
     assert result == ({"count": n, "virtualmachine": fake.rows} if n else {})
-    assert sorted({page for page, _ in fake.page_calls}) == list(range(1, max(1, math.ceil(n / size)) + 1))
-    assert fake.max_in_flight <= concurrency * (2 if size == 1 else 1)  # size 1: checks read pages too
+    assert set(windows_for(n, size)) <= set(fake.calls)
+    # where windows cannot overlap (sizes 1 and 2), each boundary costs one or two small reads
+    assert len(fake.calls) <= 3 * len(windows_for(n, size))
+    assert fake.max_in_flight <= 2 * concurrency
 
 
 class Recording(FakeList):
@@ -201,7 +211,7 @@ class Recording(FakeList):
 
     async def __call__(self, page: int, size: int) -> dict[str, Any]:
         if not self.first_answered:
-            self.before_first.append(page)
+            self.before_first.append(len(self.calls) + 1)  # which read, in order
         reply = await super().__call__(page, size)
         if page == 1:
             self.first_answered = True
@@ -214,7 +224,7 @@ async def test_a_known_total_sends_its_pages_with_page_one() -> None:
                                    expected_total=95)
     assert result == {"count": 95, "virtualmachine": fake.rows}
     assert fake.before_first == [1, 2, 3]
-    assert sorted(p for p, _ in fake.page_calls) == list(range(1, 11))
+    assert sorted(fake.calls) == sorted(windows_for(95, 10))
 
 
 async def test_a_wrong_guess_costs_a_few_cancelled_reads_not_a_wrong_result() -> None:
@@ -229,7 +239,7 @@ async def test_a_guess_below_the_real_total_still_reads_every_page() -> None:
     fake = Recording(95)
     result = await fetch_all_pages(fake, command="listVirtualMachines", page_size=10, concurrency=8,
                                    expected_total=25)
-    assert result["count"] == 95 and fake.before_first == [1, 2, 3]
+    assert result["count"] == 95 and fake.before_first == list(range(1, len(windows_for(25, 10)) + 1))
 
 
 # -- a server whose default.page.size is below the page size asked for ---------------------------
@@ -334,7 +344,7 @@ async def test_a_row_removed_from_page_one_and_one_added_is_an_error_not_a_hole(
             del fake.rows[5]
             fake.rows.append({"id": "vm-new", "name": "new"})
     fake = FakeList(60, before_page=churn)
-    with pytest.raises(ListChangedError, match="rows around page 2 moved between reads"):
+    with pytest.raises(ListChangedError, match="moved between two reads"):
         await read(fake, size=20, concurrency=1)
 
 
@@ -346,28 +356,47 @@ async def test_the_same_change_before_page_one_is_read_gives_the_exact_new_list(
     assert result == {"count": 60, "virtualmachine": fake.rows}
 
 
-async def test_an_unchanging_list_costs_one_small_check_per_boundary() -> None:
-    fake = FakeList(95, delay=0.01)
-    result = await read(fake, size=10, concurrency=3)
+async def test_an_unchanging_list_costs_its_windows_and_nothing_more() -> None:
+    fake = FakeList(20_000)
+    result = await read(fake, size=500, concurrency=8)
     assert result["virtualmachine"] == fake.rows
-    checks = [call for call in fake.calls if call[1] != 10]
-    assert len(fake.page_calls) == 10 and len(checks) <= 2 * 9
-    assert all(size < 10 for _, size in checks)
+    assert len(fake.calls) == len(windows_for(20_000, 500)) <= 42  # 40 pages of 500, 2 more to overlap
+
+
+async def test_page_size_two_checks_each_boundary_with_small_reads() -> None:
+    fake = FakeList(9)
+    assert (await read(fake, size=2, concurrency=2))["virtualmachine"] == fake.rows
+
+    def churn(fake: FakeList, page: int) -> None:
+        if page == 3 and fake.rows[1]["id"] == "vm-0001":
+            del fake.rows[1]
+            fake.rows.append({"id": "vm-new"})
+    changing = FakeList(9, before_page=churn)
+    with pytest.raises(ListChangedError, match="moved between two reads"):
+        await read(changing, size=2, concurrency=1)
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 4, 5, 10, 12, 60, 500])
+def test_windows_overlap_their_neighbour_and_cover_the_list(page_size: int) -> None:
+    tiling = Tiling(page_size)
+    for index in range(2, 400):
+        window, previous = tiling[index], tiling[index - 1]
+        assert 1 <= window.size <= page_size and window.offset == (window.page - 1) * window.size
+        assert window.offset == previous.end - window.overlap and window.end > previous.end
+        assert window.overlap >= 1 or page_size <= 2 or window.offset % window.size == 0
 
 
 @pytest.mark.parametrize("page_size", [1, 2, 3, 4, 6, 10, 12, 20, 60])
 def test_boundary_windows_hold_both_rows_of_every_boundary(page_size: int) -> None:
     from cloudstack_magic.client._boundaries import boundary_window
 
-    for boundary in range(1, 40):
-        window = boundary_window(boundary, page_size)
+    for offset in range(1, 400):
+        window = boundary_window(offset, page_size)
         if window is None:
             continue
         page, size, index = window
         assert 2 <= size < page_size
-        first_offset = (page - 1) * size
-        assert first_offset + index == boundary * page_size - 1  # last row of page `boundary`
-        assert index + 1 < size  # the next row, first of page boundary + 1, is in the same window
+        assert (page - 1) * size + index == offset - 1 and index + 1 < size
 
 
 # -- the cyclic garbage collector is paused for a whole listing, and restored -------------------
