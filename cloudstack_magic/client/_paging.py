@@ -94,6 +94,15 @@ def _ids(rows: list[Any]) -> list[Any]:
     return [row.get("id") if isinstance(row, dict) else None for row in rows]
 
 
+def _same_rows(rows: list[Any], first_rows: list[Any], first_ids: list[Any]) -> bool:
+    """Whether a later read answered page 1's rows again (an API that ignores paging). The first
+    row decides almost always; only then are all rows compared."""
+    head, first_head = rows[0], first_rows[0]
+    if isinstance(head, dict) and isinstance(first_head, dict) and head.get("id") != first_head.get("id"):
+        return False
+    return _ids(rows) == first_ids if None not in first_ids else rows == first_rows
+
+
 async def fetch_all_pages(
     fetch_page: FetchPage,
     *,
@@ -212,7 +221,7 @@ async def _merge(tasks: dict[int, asyncio.Future[tuple[int, Any]]], start: Calla
         count = _count_of(reply)
         if count is not None:
             totals.append(count)
-        if rows and (_ids(rows) == first_ids if None not in first_ids else rows == first_rows):
+        if rows and _same_rows(rows, first_rows, first_ids):
             ignored_paging = True  # same rows again: the API ignores page/pagesize
             break
         pages[index] = rows
