@@ -3,7 +3,9 @@
 The floor is ``bare``: aiohttp fetching the same pages with the same concurrency and
 ``json.loads`` of each body, collector paused — transfer plus parse, nothing else. The client
 must stay within ~1.1x of it at 100k rows (the cyclic collector off the hot path, no per-row
-work beyond de-duplication), cost the same per row at 1M as at 100k (linear), and hold no more
+work beyond de-duplication), cost per row at 1M no more than at 100k beyond what the floor's own
+per-row cost grows (a fresh process growing its heap to ~1 GB pays page faults whatever it
+parses; the collector used to add 1.45x on top), and hold no more
 memory than the floor's parsed rows plus its bodies (peak resident memory of each fresh
 process). The pages are ~0.25 kB rows, 500 a page, pre-encoded by ``benchmarks._page_server``
 in its own process.
@@ -17,7 +19,7 @@ from benchmarks._figure import Figure
 from benchmarks._processes import PageServerProcess, probe
 
 SIZES = (100_000, 1_000_000)
-ROUNDS = {100_000: 3, 1_000_000: 1}
+ROUNDS = {100_000: 3, 1_000_000: 2}
 FLOOR_TARGET = 1.10
 LINEAR_TARGET = 1.15
 MEMORY_TARGET = 1.2
@@ -47,9 +49,10 @@ def run() -> list[Figure]:
             ours / floor <= FLOOR_TARGET if target else True))
     small, large = SIZES
     growth = (seconds[("ours", large)] / large) / (seconds[("ours", small)] / small)
-    figures.append(Figure(f"  time per row at {large:,} vs {small:,} rows", seconds[("ours", large)] / large * 1e6,
-                          "µs/row", f"at {small:,}", seconds[("ours", small)] / small * 1e6, growth,
-                          f"<= {LINEAR_TARGET:g}x (linear)", growth <= LINEAR_TARGET))
+    floor_growth = (seconds[("bare", large)] / large) / (seconds[("bare", small)] / small)
+    figures.append(Figure(f"  time per row at {large:,} vs {small:,} rows (the floor's grows {floor_growth:.2f}x)",
+                          growth, "x", "the floor's growth", floor_growth, growth / floor_growth,
+                          f"<= {LINEAR_TARGET:g}x the floor's", growth <= LINEAR_TARGET * floor_growth))
     ours_mem, floor_mem = memory[("ours", large)], memory[("bare", large)]
     figures.append(Figure(f"  peak memory listing {large:,} rows", ours_mem, "MiB", "json.loads of the bytes",
                           floor_mem, ours_mem / floor_mem, f"<= {MEMORY_TARGET:g}x",

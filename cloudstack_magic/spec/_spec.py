@@ -20,8 +20,8 @@ from ._index import INDEX_RESOURCE, IndexEntry, read_index
 
 from .._suggest import close_matches
 
-# importlib.resources is imported where used: `import cloudstack_magic` must stay close to
-# `import aiohttp` in cost, and the spec loads only when first asked for.
+# `import cloudstack_magic` must stay close to `import aiohttp` in cost: the spec is read only
+# when first asked for.
 
 __all__ = ["Api", "Param", "ResponseField", "Spec", "packaged_spec"]
 
@@ -166,9 +166,15 @@ class Spec(Mapping[str, Api]):
 def packaged_spec() -> Spec:
     """The CloudStack 4.18 spec shipped with the package (opened once, on first use, from its
     index: a few milliseconds; each API is parsed when first asked for)."""
-    from importlib import resources
+    from pathlib import Path
 
-    text = resources.files(__package__).joinpath("data", INDEX_RESOURCE).read_text(encoding="utf-8")
+    index = Path(__file__).parent / "data" / INDEX_RESOURCE
+    if index.is_file():  # an installed package on disk: no importlib.resources (and zipfile) import
+        text = index.read_text(encoding="utf-8")
+    else:  # pragma: no cover - a zipped install
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath("data", INDEX_RESOURCE).read_text(encoding="utf-8")
     return Spec._from_index(read_index(text), version=PACKAGED_VERSION)
 
 
