@@ -18,8 +18,8 @@ from typing import Any
 
 from ..spec._spec import packaged_spec
 from .dispatch import Call, Handler, JobAccepted, ListResult, Result, invalid_id
-from .errors import permission_error
-from .listing import list_rows
+from .errors import PARAM_ERROR, ApiError, param_error, permission_error
+from .listing import OWNED, list_rows
 from .tables import Row
 
 __all__ = ["Kind", "Ref", "handlers_for", "lookup_owned", "new_row", "owner_of_call", "typed"]
@@ -74,8 +74,6 @@ def owner_of_call(call: Call) -> dict[str, Any]:
         domainid = call.get("domainid") or cloud.caller.domainid
         account = next((a for a in cloud.accounts if a["name"] == name and a["domainid"] == domainid), None)
         if account is None:
-            from .errors import param_error
-
             raise param_error(f"Unable to find account {name} in domain {domainid}")
         return cloud.owner_fields(account)
     return cloud.owner_fields(cloud.accounts.get(cloud.caller.accountid))
@@ -88,8 +86,6 @@ def lookup_owned(call: Call, table: str, param: str, required: bool = True, valu
     value = value if value is not None else call.get(param)
     if value is None:
         if required:
-            from .errors import ApiError, PARAM_ERROR
-
             raise ApiError(PARAM_ERROR, f"Unable to execute API command {call.command.lower()} due to missing"
                            f" parameter {param}")
         return None
@@ -97,8 +93,12 @@ def lookup_owned(call: Call, table: str, param: str, required: bool = True, valu
     if row is None:
         raise invalid_id(param, value)
     caller = call.cloud.caller
+    objectname = call.cloud.tables[table].objectname
+    shared = objectname not in OWNED and not (objectname in ("template", "iso") and row.get("ispublic") is False)
+    if caller.is_admin or shared:  # offerings, zones, public images: anyone may name them
+        return row
     account, domainid, _ = call.cloud.owners.get(row.get("id", ""), (row.get("account"), row.get("domainid"), False))
-    if (account or domainid) and not caller.is_admin and (account, domainid) != (caller.account, caller.domainid):
+    if (account, domainid) != (caller.account, caller.domainid):
         raise permission_error(caller.account, f"{table} {value}")
     return row
 

@@ -2,7 +2,9 @@
 
 Everything is drawn from ``cloud.rng`` in a fixed order, so the same seed and size give the
 same ids, names and states. Rows use CloudStack 4.18 field names and leave out fields that
-have no value (a stopped VM has no host; only some VMs have tags, groups or key pairs).
+have no value (a stopped VM has no host; only some VMs have tags, groups or key pairs). This
+module lays out the infrastructure and owners; the VMs themselves come from ``seed_vms`` (built
+for speed), and ``build_vm``/``build_volume`` here make single rows of the same shape for deploys.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from .shapes import HOST_FIELDS, NETWORK_FIELDS, TEMPLATE_FIELDS, VM_FIELDS, VM_RUNNING_FIELDS, VOLUME_FIELDS
 from .shapes import network_services, seed_limits
+from .seed_vms import SeedContext, seed_vms
 from .state import Cloud, format_date
 from .tables import Row
 
@@ -20,9 +23,6 @@ __all__ = ["HOST_CORES", "build_vm", "nic_for", "seed"]
 BASE_TIME = 1_780_000_000.0  # 2026-05-28: "created" dates fall in the year before it
 HOST_CORES = 64
 ZONES = ("ams1", "fra1", "lon1")
-ROLES = ("web", "api", "db", "cache", "worker", "ci", "k8s-node", "mq", "search", "proxy")
-TAG_KEYS = {"env": ("prod", "staging", "dev"), "team": ("core", "data", "web", "ml"),
-            "tier": ("frontend", "backend")}
 DOMAINS = (("Engineering", "ROOT"), ("Research", "ROOT"), ("QA", "Engineering"))
 ACCOUNTS = (("admin", "ROOT", 1), ("ops", "ROOT", 0), ("alice", "Engineering", 0),
             ("bob", "Engineering", 0), ("carol", "Research", 0), ("dave", "QA", 2))
@@ -41,7 +41,6 @@ SERVICE_OFFERINGS = (("Small Instance", 1, 1024), ("Medium Instance", 2, 4096), 
 DISK_OFFERINGS = (("Small", 5), ("Medium", 20), ("Large", 100), ("Custom", 0))
 ACCOUNT_ROLES = (("Root Admin", "Admin"), ("Resource Admin", "ResourceAdmin"), ("Domain Admin", "DomainAdmin"),
          ("User", "User"))
-VM_STATES = (("Running", 80), ("Stopped", 17), ("Error", 1), ("Destroyed", 2))
 
 
 def seed(cloud: Cloud, vms: int) -> None:
@@ -84,7 +83,7 @@ def seed(cloud: Cloud, vms: int) -> None:
             cloud.caller.domainid = acct["domainid"]
     eng = domains["Engineering"]
     projects: list[Row] = [{"id": cloud.uuid(), "name": name, "displaytext": text, "domainid": eng["id"], "domain": eng["name"],
-                 "state": "Active", "owner": [{"account": "alice"}], "created": when(300)}
+                 "state": "Active", "owner": [{"account": "alice"}], "created": when(300), "tags": []}
                 for name, text in (("platform", "Platform team"), ("ml-lab", "Machine learning lab"))]
     cloud.projects.extend(projects)
 
@@ -209,39 +208,9 @@ def seed(cloud: Cloud, vms: int) -> None:
                                "domainid": acct["domainid"], "domain": acct["domain"],
                                "fingerprint": ":".join(f"{rng.getrandbits(8):02x}" for _ in range(16))})
 
-    weights = [w for _, w in VM_STATES]
-    states = rng.choices([s for s, _ in VM_STATES], weights, k=vms)
-    width = max(4, len(str(vms)))
-    vm_rows: list[Row] = []
-    volumes: list[Row] = []
-    tags: list[Row] = []
-    for i in range(vms):
-        oi = rng.randrange(len(owners)) if rng.random() < 0.3 else rng.randrange(len(accounts))
-        if oi >= len(accounts) and rng.random() < 0.7:
-            oi = rng.randrange(len(accounts))  # projects hold a few per cent of the VMs
-        account, project = owners[oi]
-        zone = zones[rng.randrange(len(zones))]
-        offering = offerings[rng.choices((0, 1, 2, 3), (40, 35, 20, 5))[0]]
-        template = templates[rng.choices((0, 1, 2, 3, 4), (40, 25, 20, 5, 10))[0]]
-        name = f"{ROLES[rng.randrange(len(ROLES))]}-{i + 1:0{width}d}"
-        vm = build_vm(cloud, name, zone, template, offering, networks[oi, zone["id"]], account, project,
-                      created=when(365), state=states[i])
-        if rng.random() < 0.4:
-            for key in rng.sample(sorted(TAG_KEYS), rng.randint(1, 2)):
-                tag = make_tag(cloud, vm, "UserVm", key, rng.choice(TAG_KEYS[key]))
-                vm["tags"].append(tag)
-                tags.append(tag)
-        if rng.random() < 0.15:
-            vm["group"] = ROLES[rng.randrange(len(ROLES))] + "s"
-        if rng.random() < 0.5 and account is not None and template.get("sshkeyenabled"):
-            vm["keypairs"] = f"{account['name']}-laptop"
-        if vm["state"] == "Running":
-            cloud.capacity[zone["id"]][0] += offering["cpunumber"]
-        vm_rows.append(vm)
-        volumes.append(build_volume(cloud, vm, "ROOT", template["size"], created=vm["created"]))
-        if rng.random() < 0.3:
-            volumes.append(build_volume(cloud, vm, "DATADISK", disk_offerings[rng.randrange(3)]["disksize"] << 30,
-                                        created=vm["created"], offering=disk_offerings[rng.randrange(3)]))
+    dates = [when(365) for _ in range(4096)]
+    context = SeedContext(owners, accounts, zones, templates, offerings, disk_offerings, networks, dates)
+    vm_rows, volumes, tags = seed_vms(cloud, vms, context)
     cloud.vms.extend(vm_rows)
     cloud.volumes.extend(volumes)
     cloud.tags.extend(tags)

@@ -109,15 +109,24 @@ def host_capacity(host: Row, vms: Iterable[Row]) -> dict[str, Any]:
 
 
 def account_totals(cloud: Cloud, owner_key: str) -> dict[tuple[str, str], Counter[str]]:
-    """Per (account name, domain id) when ``owner_key`` is "account", else per domain id (key
-    ``("", domainid)``): what counts against the limits, by limit prefix (vm, cpu, memory...)."""
+    """Per (account name, domain id) when ``owner_key`` is "account", per ``("", domainid)`` for
+    "domain", per ``("", projectid)`` for "project": what counts against the limits, by limit
+    prefix (vm, cpu, memory...)."""
     totals: dict[tuple[str, str], Counter[str]] = {}
 
     def bucket(row: Row) -> Counter[str] | None:
-        if "projectid" in row and owner_key == "account":
+        if owner_key == "project":
+            if "projectid" not in row:
+                return None
+            key = ("", row["projectid"])
+        elif "projectid" in row and owner_key == "account":
             return None
-        key = (row.get("account", "") if owner_key == "account" else "", row.get("domainid", ""))
-        return totals.setdefault(key, Counter())
+        else:
+            key = (row.get("account", "") if owner_key == "account" else "", row.get("domainid", ""))
+        found = totals.get(key)
+        if found is None:
+            found = totals[key] = Counter()
+        return found
 
     for vm in cloud.vms:
         counted = bucket(vm)

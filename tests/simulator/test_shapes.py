@@ -111,10 +111,11 @@ def test_every_list_row_has_only_4_18_fields_with_their_types(busy, command):
 
 @pytest.mark.parametrize("command", [c for c in LISTS if c in ("listVirtualMachines", "listNetworks", "listHosts",
                                                              "listStoragePools", "listNetworkOfferings",
-                                                             "listTemplates")])
+                                                             "listTemplates", "listProjects")])
 def test_fields_real_servers_always_send_are_there(busy, command):
     _, call = busy
     status, body = call(command, listall="true", **REQUIRED.get(command, {}))
+    assert status == 200, body
     key = next(k for k in body if k != "count")
     spec_names = {f.name for f in SPEC[command].response}
     wanted = (REAL[key] & spec_names) - NOT_ALWAYS.get(key, set())
@@ -176,3 +177,17 @@ def test_nics_and_load_balancer_members_have_4_18_fields(busy):
     assert not problems(members[0], vm_fields, "listLoadBalancerRuleInstances")
     nics = call("listNics", virtualmachineid=members[0]["id"])[1]["nic"]
     assert nics and not problems(nics[0], SPEC["listNics"].response, "listNics")
+
+
+@pytest.mark.parametrize("command", ["listNetworks", "listHosts", "listAccounts", "listDomains", "listStoragePools",
+                                     "listTemplates", "listNetworkOfferings", "listSecurityGroups", "listCapacity"])
+def test_the_xml_answer_of_nested_rows_is_well_formed(busy, command):
+    from xml.etree import ElementTree
+
+    from .conftest import make_api
+
+    sim, _ = busy
+    status, _, text = make_api(sim)({"command": command, "listall": "true", **REQUIRED.get(command, {})})
+    assert status == 200
+    root = ElementTree.fromstring(text)
+    assert root.tag == f"{command.lower()}response" and int(root.findtext("count") or 0) > 0

@@ -68,6 +68,21 @@ def list_domains(call: Call) -> Result:
     return _derived(page, extra)
 
 
+def list_projects(call: Call) -> Result:
+    cloud = call.cloud
+    page = list_rows(call, cloud.projects)
+    totals = account_totals(cloud, "project")
+    extra = {}
+    for project in page.rows:
+        used = totals.get(("", project["id"]), Counter())
+        limits = {k: v for k, v in limit_fields(cloud.limits.get(project["id"], {}), used).items()
+                  if not k.startswith("project")}  # a project has no project limit
+        extra[project["id"]] = {**limits,
+                                "vmrunning": used["vmrunning"], "vmstopped": used["vmstopped"],
+                                "projectaccountname": f"PrjAcct-{project['name']}-1"}
+    return _derived(page, extra)
+
+
 def list_storage_pools(call: Call) -> Result:
     page = list_rows(call, call.cloud.storagepools)
     allocated: Counter[str] = Counter()
@@ -185,7 +200,7 @@ def list_regions(call: Call) -> Result:
 
 
 COMMANDS: dict[str, Handler] = {
-    "listHosts": list_hosts, "listAccounts": list_accounts, "listDomains": list_domains,
+    "listHosts": list_hosts, "listAccounts": list_accounts, "listDomains": list_domains, "listProjects": list_projects,
     "listStoragePools": list_storage_pools, "listCapacity": list_capacity,
     "listResourceLimits": list_resource_limits, "updateResourceLimit": update_resource_limit,
     "listRegions": list_regions,

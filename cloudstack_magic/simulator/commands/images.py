@@ -2,8 +2,8 @@
 (create, list, revert, delete) and affinity groups — the image and placement commands.
 
 A registered template or ISO is in the zone it was registered in (``zoneid=-1``: all zones)
-and ``copyTemplate``/``copyIso`` add zones; ``cloud.image_zones`` records that, since the list
-shows one row per zone (see ``inventory._per_zone``). Reverting a VM snapshot needs the VM
+and ``copyTemplate``/``copyIso`` add zones; ``cloud.image_zones`` records that (the list shows
+an image in a zone it is in: see ``inventory._per_zone``). Reverting a VM snapshot needs the VM
 stopped unless the snapshot holds memory; an affinity-group change needs it stopped too.
 """
 

@@ -13,9 +13,9 @@ from ..tables import Row, Table
 
 __all__ = ["COMMANDS"]
 
+#: Lists answered straight from their table (lists with derived numbers are in ``capacity``).
 SIMPLE_LISTS = {
-    "listDomains": "domains", "listAccounts": "accounts", "listUsers": "users", "listProjects": "projects",
-    "listZones": "zones", "listPods": "pods", "listClusters": "clusters", "listHosts": "hosts",
+    "listUsers": "users", "listZones": "zones", "listPods": "pods", "listClusters": "clusters",
     "listOsTypes": "ostypes", "listServiceOfferings": "serviceofferings", "listDiskOfferings": "diskofferings",
     "listNetworks": "networks", "listVolumes": "volumes", "listSnapshots": "snapshots",
     "listPublicIpAddresses": "publicips", "listSecurityGroups": "securitygroups", "listSSHKeyPairs": "sshkeypairs",
@@ -56,15 +56,22 @@ def list_templates(call: Call) -> Result:
 
 
 def _per_zone(call: Call, table: Table, extra: list[tuple[Hashable, Callable[[Row], bool]]]) -> Result:
-    """Templates and ISOs are listed once per zone they are in (the same id in each zone's row),
-    as the server's template_view does; ``zoneid`` picks one zone. Paged after that."""
+    """Templates and ISOs carry the zone they are listed for: ``zoneid`` picks that zone (only
+    images in it); without it each image comes once, with the first zone it is in.
+
+    A 4.18 server lists a cross-zone image once *per zone*, repeating its id; the package's
+    client treats a repeated id in a listing as a list that changed while it was read, so the
+    simulator lists each image once (a deliberate difference, noted in the README)."""
     unpaged = replace(call, params={k: v for k, v in call.params.items() if k not in ("page", "pagesize")})
     matching = list_rows(unpaged, table, extra=extra).rows
     zoneid = call.get("zoneid")
     zones = [z for z in call.cloud.zones if zoneid in (None, z["id"])]
     placed = call.cloud.image_zones
-    rows = [{**row, "zoneid": zone["id"], "zonename": zone["name"]} for zone in zones for row in matching
-            if row["id"] not in placed or zone["id"] in placed[row["id"]]]
+    rows = []
+    for row in matching:
+        zone = next((z for z in zones if row["id"] not in placed or z["id"] in placed[row["id"]]), None)
+        if zone is not None:
+            rows.append({**row, "zoneid": zone["id"], "zonename": zone["name"]})
     return ListResult(None, table.objectname, page_of(call, rows), len(rows))
 
 
@@ -81,6 +88,7 @@ def list_async_jobs(call: Call) -> Result:
     ``account`` widen it as for any owned resource), ``keyword`` matches ``cmd``, ``startdate``
     keeps jobs created on or after that day, oldest first, paged."""
     accounts = call.cloud.accounts
+    call.jobs.finish_due()
 
     def owner(row: Row) -> tuple[str | None, str | None, bool]:
         account = accounts.get(row["accountid"]) or {}

@@ -18,37 +18,19 @@ from ..errors import (
     PARAM_ERROR,
     ApiError,
     param_error,
-    permission_error,
     state_error,
 )
+from ..resources import lookup_owned
 from ..seed import build_volume, build_vm, place_on_host
 from ..shapes import VM_RUNNING_FIELDS
 from ..tables import Row
 
-__all__ = ["COMMANDS", "OWNED_TABLES", "lookup"]
-
-#: Tables whose rows belong to an account: a user may act only on its own.
-OWNED_TABLES = frozenset({"vms", "volumes", "snapshots", "networks", "publicips", "securitygroups", "sshkeypairs",
-                          "vmsnapshots", "affinitygroups", "firewallrules", "egressrules", "portforwardingrules",
-                          "ipforwardingrules", "loadbalancerrules"})
+__all__ = ["COMMANDS", "lookup"]
 
 
-def lookup(call: Call, table_name: str, param: str, required: bool = True) -> Row | None:
-    """The row a UUID parameter names, or the server's 431 when it names nothing."""
-    value = call.get(param)
-    if value is None:
-        if required:
-            raise ApiError(PARAM_ERROR, f"Unable to execute API command {call.command.lower()} due to missing"
-                           f" parameter {param}")
-        return None
-    row = call.cloud.tables[table_name].get(value)
-    if row is None:
-        raise invalid_id(param, value)
-    caller = call.cloud.caller
-    if table_name in OWNED_TABLES and not caller.is_admin and (
-            row.get("account"), row.get("domainid")) != (caller.account, caller.domainid):
-        raise permission_error(caller.account, f"{table_name[:-1]} {value}")
-    return row
+#: The row a UUID parameter names (431 when it names nothing; a permission error when a user
+#: names another account's row): one rule for every handler, kept in ``resources``.
+lookup = lookup_owned
 
 
 def _vm_result(call: Call, vm_id: str) -> dict[str, Any]:
