@@ -120,8 +120,8 @@ class JobPoller:
                 await self._tick()
             except Exception as exc:  # pragma: no cover - a bug here must not hang every waiter
                 for watch in list(self._watches.values()):
-                    watch.updates.put_nowait(exc)
-                raise
+                    watch.updates.put_nowait(exc)  # each waiter raises it; a new watch restarts polling
+                return
 
     async def _tick(self) -> None:
         now = time.monotonic()
