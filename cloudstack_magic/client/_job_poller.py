@@ -13,7 +13,8 @@ still arrives within about a tenth of the job's run time) but serves all jobs fr
   ``queryAsyncJobResult`` for its full result. Every job the listing showed still running
   counts as polled, so its next poll moves on by its own schedule;
 * a single job, a job the listing does not show, and every job once the server refuses
-  ``listAsyncJobs`` (401/432: the role may not allow it) are polled alone, as before.
+  ``listAsyncJobs`` (401/432: the role may not allow it; or the live spec has no such
+  command) are polled alone, as before.
 
 Cancelling one waiter removes only its job; the poller stops when nobody waits.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .._errors import CloudStackClientException, ListChangedError
+from .._errors import CloudStackClientException, CommandError, ListChangedError
 
 __all__ = ["JobPoller", "JobWatch"]
 
@@ -155,8 +156,8 @@ class JobPoller:
         try:
             rows = await self._list_jobs(oldest.created_text or "")
         except CloudStackClientException as exc:
-            if exc.status in _REFUSED or exc.error_code in _REFUSED:
-                self.batching = False
+            if exc.status in _REFUSED or exc.error_code in _REFUSED or isinstance(exc, CommandError):
+                self.batching = False  # refused by the server, or unknown to the live spec
             return None
         except ListChangedError:
             return None

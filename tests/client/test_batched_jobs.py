@@ -189,3 +189,20 @@ async def test_concurrent_deploys_on_the_simulator_are_polled_together(fresh_sim
     commands = sim.stats()["commands"]
     assert commands["queryAsyncJobResult"] <= 2 * 10 + 2
     assert commands.get("listAsyncJobs", 0) >= 1
+
+
+async def test_a_listing_the_live_spec_does_not_know_turns_batching_off() -> None:
+    from cloudstack_magic import UnknownCommandError
+
+    fake = FakeJobs()
+    calls: list[str] = []
+
+    async def unknown(startdate: str) -> list[Any]:
+        calls.append(startdate)
+        raise UnknownCommandError("no command 'listAsyncJobs'", command="listAsyncJobs")
+
+    poller = JobPoller(fake.query, unknown, next_poll_delay)
+    for i in range(3):
+        fake.add(f"j{i}", 0.3)
+    assert len(await asyncio.gather(*(wait(fake, poller, f"j{i}") for i in range(3)))) == 3
+    assert not poller.batching and len(calls) == 1
