@@ -5,7 +5,8 @@ the number of pages is known and pages 2..N go out together, bounded by ``page_c
 The server says "no rows" with ``{}`` and "past the end" with ``{"count": N}``. Lists change
 while they are read and some APIs ignore paging, so the merge is defensive and always ends:
 
-* pages are joined in page order and de-duplicated by ``id``;
+* pages are joined in page order, each row once (rows two reads share are kept once; a row the
+  server itself lists twice with one ``id``, like a template in each of its zones, is kept);
 * an API that answers page 2 with page 1's rows ignores paging: stop there;
 * a total that changed between pages → :class:`ListChangedWarning`;
 * fewer distinct rows than the smallest total the server reported → :class:`ListChangedError`
@@ -198,7 +199,7 @@ async def _merge(tasks: dict[int, asyncio.Future[tuple[int, Any]]], start: Calla
     if total is None or len(first_rows) >= total or len(first_rows) < page_size:
         # Everything came on page 1. A short page 1 with a larger total means the server caps
         # the page size: refuse rather than return part of the list.
-        rows = _dedupe(first_rows)
+        rows = first_rows  # one read is one moment: a repeated id is the server's own (a template per zone)
         if total is not None:
             _check_complete(command, rows, [total], ignored_paging=False)
         report(1, 1, len(rows), len(rows), done=True)
@@ -231,8 +232,10 @@ async def _merge(tasks: dict[int, asyncio.Future[tuple[int, Any]]], start: Calla
         rows_done += len(rows)
         report(len(pages), pages_total, rows_done, count if count is not None else total)
 
-    merged = _dedupe(_joined(command, tiling, pages) if not ignored_paging else
-                     [row for index in sorted(pages) for row in pages[index]])
+    # Joined windows are exact (a shift would have raised), so an id seen twice is the server's
+    # own answer — CloudStack lists a template once per zone, with the same id — and is kept.
+    merged = (_joined(command, tiling, pages) if not ignored_paging else
+              _dedupe([row for index in sorted(pages) for row in pages[index]]))
     _check_complete(command, merged, totals, ignored_paging=ignored_paging)
     if not ignored_paging:
         await checks.verify()

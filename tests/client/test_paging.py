@@ -456,3 +456,13 @@ async def test_a_listing_leaves_gc_off_if_it_was_off_before() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_rows_the_server_lists_twice_with_one_id_are_kept() -> None:
+    # CloudStack's listTemplates answers one row per template per zone, with the template's id.
+    fake = FakeList(0)
+    fake.rows = [{"id": f"t{i // 2}", "zoneid": f"z{i % 2}"} for i in range(46)]
+    assert await read(fake, size=10) == {"count": 46, "virtualmachine": fake.rows}
+    small = FakeList(0)
+    small.rows = fake.rows[:6]
+    assert await read(small, size=10) == {"count": 6, "virtualmachine": small.rows}
