@@ -33,7 +33,6 @@ starts over once with ``N`` rows per page (never twice) and tells the caller ``N
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 import warnings
