@@ -23,14 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
     if args.only:
         names = [n for n in names if n in args.only or n.removeprefix("bench_") in args.only]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average at start {_load()}")
     figures: list[Figure] = []
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
         print(f"running {name} …", flush=True)
         figures.extend(module.run())
     print(format_table(figures))
-    return 0 if all(f.ok for f in figures) else 1
+    print(f"load average at end {_load()}")
+    missed = [f.name.strip() for f in figures if not f.ok]
+    print(f"{len(figures) - len(missed)} of {len(figures)} targets met" + (f"; missed: {'; '.join(missed)}" if missed else ""))
+    return 0 if not missed else 1
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

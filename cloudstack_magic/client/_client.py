@@ -23,11 +23,12 @@ from .._errors import (
     InvalidResponseError,
 )
 from ._events import ProgressCallback
-from ._jobs import wait_for_job
+from ._job_poller import JobPoller
+from ._jobs import next_poll_delay, wait_for_job
 from ._options import DEFAULTS, ClientOptions
 from ._paging import fetch_all_pages
 from ._params import to_params
-from ..spec._replies import is_list_command
+from ..spec._replies import is_list_command, rows_of
 from ..spec._spec import Api, Spec, packaged_spec
 from ._transport import PreparedRequest, Transport, build_request, is_read_only, unwrap
 from ._validate import validate_call
@@ -77,6 +78,7 @@ class CloudStack:
         self._list_totals: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
         #: The server's page-size limit once a page was refused for exceeding it (one endpoint).
         self._page_size_limit: int | None = None
+        self._job_poller: JobPoller | None = None  # polls every job waited on together
         self.region: str | None = None
 
     @classmethod
@@ -174,9 +176,14 @@ class CloudStack:
         async def query(job: str) -> Any:
             return await self._send("queryAsyncJobResult", {"jobid": job}, None)
 
+        async def list_jobs(startdate: str) -> list[Any]:  # every job waited on, in one request a tick
+            return rows_of(await self.call("listAsyncJobs", {"startdate": startdate} if startdate else {}))[1]
+
+        if self._job_poller is None:
+            self._job_poller = JobPoller(query, list_jobs, next_poll_delay)
         return await wait_for_job(query, jobid, command=command, poll_initial=self.options.poll_initial,
                                   poll_max=self.options.async_poll_latency, timeout=self.options.job_timeout,
-                                  progress=progress)
+                                  progress=progress, poller=self._job_poller)
 
     def prepare(self, command: str, params: Mapping[str, Any] | None = None, *,
                 fetch_all: bool | None = None, validate: bool | None = None) -> PreparedRequest:

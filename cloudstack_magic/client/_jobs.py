@@ -8,6 +8,9 @@ costs few polls (a thirty-minute deployment: about 930 polls instead of 9000 at 
 1 succeeded, 2 failed, 3 cancelled (``JobInfo.Status``). Cancelling the waiting task stops
 polling at once; the CancelledError propagates unchanged in type, carrying the job (see
 :func:`~cloudstack_magic.abandoned_job`), which keeps running on the server.
+
+Given a :class:`~._job_poller.JobPoller`, the same schedule is kept but the polls of every job
+the client waits for are served together (one ``listAsyncJobs`` per tick, see ``_job_poller``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .._errors import (
     mark_abandoned_job,
 )
 from ._events import JobProgress, JobState, ProgressCallback
+from ._job_poller import JobPoller, JobWatch
 
 __all__ = ["FASTEST_POLL", "POLL_SHARE", "next_poll_delay", "wait_for_job"]
 
@@ -48,10 +52,12 @@ async def wait_for_job(
     poll_max: float,
     timeout: float,
     progress: ProgressCallback | None = None,
+    poller: JobPoller | None = None,
 ) -> Any:
     """Poll until the job ends; its ``jobresult`` on success, a :class:`JobError` otherwise.
 
-    ``query(jobid)`` returns the unwrapped ``queryAsyncJobResult`` reply.
+    ``query(jobid)`` returns the unwrapped ``queryAsyncJobResult`` reply. With ``poller`` the
+    job is polled together with every other job waited on through it.
     """
     started = time.monotonic()
     deadline = started + timeout
@@ -65,6 +71,7 @@ async def wait_for_job(
 
     report("pending")
     delay = min(poll_initial, poll_max)
+    watch: JobWatch | None = poller.watch(jobid, poll_initial, poll_max) if poller is not None else None
     try:
         while True:
             now = time.monotonic()
@@ -74,10 +81,15 @@ async def wait_for_job(
                     f"{command} job {jobid} did not finish within {timeout:g} s; it may still be running "
                     f"(check with queryAsyncJobResult jobid={jobid}, or raise job_timeout=)",
                     jobid=jobid, command=command)
-            await asyncio.sleep(min(delay, deadline - now))
-            delay = next_poll_delay(time.monotonic() - started, poll_initial, poll_max)
             try:
-                reply = await query(jobid)
+                if watch is None:
+                    await asyncio.sleep(min(delay, deadline - now))
+                    delay = next_poll_delay(time.monotonic() - started, poll_initial, poll_max)
+                    reply = await query(jobid)
+                else:
+                    reply = await watch.next(deadline)
+                    if reply is None:
+                        continue  # the deadline passed: the check above says so
             except CloudStackClientException as exc:
                 raise JobError(f"lost track of {command} job {jobid}: {exc.message}; it may still be running "
                                f"(check with queryAsyncJobResult jobid={jobid})", jobid=jobid, command=command,
@@ -94,6 +106,9 @@ async def wait_for_job(
         report("cancelled", done=True)
         mark_abandoned_job(cancelled, jobid, command)
         raise
+    finally:
+        if watch is not None and poller is not None:
+            poller.unwatch(watch)
 
 
 def next_poll_delay(elapsed: float, poll_initial: float, poll_max: float) -> float:

@@ -1,22 +1,27 @@
 """The CloudStack API spec: which commands exist, their parameters and response fields.
 
 The package ships the real ``listApis`` output of CloudStack 4.18 (see ``data/README.md`` for its
-provenance and license), loaded lazily on first use. A live server's ``listApis`` reply can be
+provenance and license) and an index built from it (``_index``): the spec opens from the index in
+a few milliseconds and each API's parameters and response fields are parsed when that API is
+first asked for, so a fresh process's first call costs what a later one does. A live server's ``listApis`` reply can be
 wrapped the same way with :meth:`Spec.from_listapis`. Help, completion, parameter checks,
 DataFrame column types and the simulator's API surface all read from here.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+from ._index import INDEX_RESOURCE, IndexEntry, read_index
+
 from .._suggest import close_matches
 
-# difflib, gzip, json and importlib.resources are imported where used: `import cloudstack_magic`
-# must stay close to `import aiohttp` in cost, and the spec loads only when first asked for.
+# `import cloudstack_magic` must stay close to `import aiohttp` in cost: the spec is read only
+# when first asked for.
 
 __all__ = ["Api", "Param", "ResponseField", "Spec", "packaged_spec"]
 
@@ -93,17 +98,34 @@ class Spec(Mapping[str, Api]):
     server), with search and "did you mean" helpers."""
 
     def __init__(self, apis: Iterable[Api], version: str) -> None:
-        self._apis: dict[str, Api] = {api.name: api for api in apis}
+        #: name -> the Api, or what it is built from on first access (an index entry, a JSON item)
+        self._apis: dict[str, Api | IndexEntry | Mapping[str, Any]] = {api.name: api for api in apis}
         self.version = version
 
     @classmethod
     def from_listapis(cls, reply: Mapping[str, Any], version: str = "live") -> Spec:
-        """Build a spec from a ``listApis`` reply, with or without its ``listapisresponse`` wrapper."""
+        """Build a spec from a ``listApis`` reply, with or without its ``listapisresponse`` wrapper.
+
+        Each API's objects are built when it is first asked for: a live reply of 700 APIs is
+        ~18,000 field objects that one call mostly never reads."""
         body = reply.get("listapisresponse", reply)
-        return cls((_api_from_json(item) for item in body.get("api", [])), version)
+        spec = cls((), version)
+        spec._apis = {str(item["name"]): item for item in body.get("api", []) if item.get("name")}
+        return spec
+
+    @classmethod
+    def _from_index(cls, entries: Iterable[IndexEntry], version: str) -> Spec:
+        spec = cls((), version)
+        spec._apis = {entry.name: entry for entry in entries}
+        return spec
 
     def __getitem__(self, name: str) -> Api:
-        return self._apis[name]
+        found = self._apis[name]
+        if isinstance(found, Api):
+            return found
+        api = _api_from_json(json.loads(found.raw) if isinstance(found, IndexEntry) else found)
+        self._apis[name] = api
+        return api
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._apis)
@@ -121,10 +143,10 @@ class Spec(Mapping[str, Api]):
     def find(self, name: str) -> Api | None:
         """The API called ``name``, forgiving case (``listvirtualmachines`` finds
         ``listVirtualMachines``); None if there is none."""
-        api = self._apis.get(name)
-        if api is None and (exact := self._by_lower.get(name.lower())):
-            api = self._apis[exact]
-        return api
+        if name in self._apis:
+            return self[name]
+        exact = self._by_lower.get(name.lower())
+        return self[exact] if exact else None
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Command names close to ``name`` (correct spelling first when only the case is off)."""
@@ -134,21 +156,26 @@ class Spec(Mapping[str, Api]):
         """APIs whose name (or, failing that, description) contains ``word``, case-insensitive,
         sorted by name; all APIs for an empty word."""
         needle = word.lower()
-        hits = [a for a in self._apis.values() if needle in a.name.lower()]
+        hits = [self[name] for name in self._apis if needle in name.lower()]
         if not hits and needle:
-            hits = [a for a in self._apis.values() if needle in a.description.lower()]
+            hits = [api for api in self.values() if needle in api.description.lower()]
         return sorted(hits, key=lambda a: a.name.lower())
 
 
 @lru_cache(maxsize=1)
 def packaged_spec() -> Spec:
-    """The CloudStack 4.18 spec shipped with the package (loaded once, on first use)."""
-    import gzip
-    import json
-    from importlib import resources
+    """The CloudStack 4.18 spec shipped with the package (opened once, on first use, from its
+    index: a few milliseconds; each API is parsed when first asked for)."""
+    from pathlib import Path
 
-    data = resources.files(__package__).joinpath("data", PACKAGED_RESOURCE).read_bytes()
-    return Spec.from_listapis(json.loads(gzip.decompress(data)), version=PACKAGED_VERSION)
+    index = Path(__file__).parent / "data" / INDEX_RESOURCE
+    if index.is_file():  # an installed package on disk: no importlib.resources (and zipfile) import
+        text = index.read_text(encoding="utf-8")
+    else:  # pragma: no cover - a zipped install
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath("data", INDEX_RESOURCE).read_text(encoding="utf-8")
+    return Spec._from_index(read_index(text), version=PACKAGED_VERSION)
 
 
 def _api_from_json(item: Mapping[str, Any]) -> Api:

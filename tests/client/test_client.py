@@ -89,8 +89,9 @@ async def test_lists_are_paged_concurrently_and_merged(fake: FakeServer) -> None
     async with client(fake, max_page_size=5) as cs:
         result = await cs.call("listVirtualMachines", {"listall": True}, progress=events.append)
     assert result == {"count": 23, "virtualmachine": VMS}
-    assert sorted(p["page"] for p in fake.sent()) == ["1", "2", "3", "4", "5"]
-    assert events[-1].done and events[-1].pages_total == 5 and events[-1].rows_done == 23
+    sent = sorted((p["page"], p["pagesize"]) for p in fake.sent())
+    assert sent == windows(23, 5)  # overlapping windows of at most 5 rows (see client/_windows.py)
+    assert events[-1].done and events[-1].pages_total == len(sent) and events[-1].rows_done == 23
 
 
 async def test_caller_page_gets_exactly_that_page(fake: FakeServer, fake_cs: CloudStack) -> None:
@@ -389,15 +390,16 @@ async def test_big_listings_remember_their_total_for_next_time(fake: FakeServer)
             return await pages(dict(request.params))
         return fake(request)
 
-    async with CloudStack(ENDPOINT, KEY, SECRET, handler=answer, max_page_size=5, page_concurrency=8) as cs:
+    async with CloudStack(ENDPOINT, KEY, SECRET, handler=answer, max_page_size=5, page_concurrency=10) as cs:
         first = await cs.listVirtualMachines(listall=True)
-        assert max(pages.peaks) == 4  # page 1 alone told the total, then pages 2-5 at once
+        reads = len(windows(23, 5))
+        assert max(pages.peaks) == reads - 1  # page 1 alone told the total, then the rest at once
         pages.peaks.clear()
         assert await cs.listVirtualMachines(listall=True) == first
-        assert max(pages.peaks) == 5  # the total was remembered: pages 1-5 at once
+        assert max(pages.peaks) == reads  # the total was remembered: every read at once
         pages.peaks.clear()
         await cs.listVirtualMachines(listall=True, state="Running")  # another listing: page 1 first
-        assert max(pages.peaks) == 4
+        assert max(pages.peaks) == reads - 1
 
 
 async def test_cancelling_a_deploy_names_the_job_still_running(fake: FakeServer, fake_cs: CloudStack) -> None:
@@ -451,6 +453,14 @@ def capped_vm_pages(limit: int) -> Any:
     return answer
 
 
+def windows(rows: int, size: int) -> list[tuple[str, str]]:
+    """The sorted (page, pagesize) reads that cover ``rows`` rows ``size`` at a time."""
+    from cloudstack_magic.client._windows import Tiling
+
+    tiling = Tiling(size)
+    return sorted((str(tiling[i].page), str(tiling[i].size)) for i in range(1, tiling.count_for(rows) + 1))
+
+
 def page_sizes_sent(fake: FakeServer) -> list[tuple[str | None, str | None]]:
     return [(p.get("page"), p.get("pagesize")) for p in fake.sent()]
 
@@ -460,11 +470,11 @@ async def test_a_lower_server_page_size_is_learned_from_its_refusal(fake: FakeSe
     async with client(fake) as cs:
         assert await cs.listVirtualMachines(listall=True) == {"count": 23, "virtualmachine": VMS}
         assert page_sizes_sent(fake)[:2] == [("1", "500"), ("1", "10")]
-        assert sorted(page_sizes_sent(fake)[1:]) == [("1", "10"), ("2", "10"), ("3", "10")]
+        assert sorted(page_sizes_sent(fake)[1:]) == windows(23, 10)
         assert await cs.listVirtualMachines(state="Running") == {"count": 23, "virtualmachine": VMS}
-        assert page_sizes_sent(fake)[4] == ("1", "10")  # the next listing starts at the limit
+        assert page_sizes_sent(fake)[1 + len(windows(23, 10))] == ("1", "10")  # the next starts at the limit
         assert cs.prepare("listVirtualMachines").params["pagesize"] == "10"
-    assert len(fake.sent()) == 7
+    assert len(fake.sent()) == 1 + 2 * len(windows(23, 10))
 
 
 async def test_pagesize_alone_reads_every_page_that_size(fake: FakeServer, fake_cs: CloudStack) -> None:
@@ -472,8 +482,8 @@ async def test_pagesize_alone_reads_every_page_that_size(fake: FakeServer, fake_
     events: list[PageProgress] = []
     result = await fake_cs.call("listVirtualMachines", {"listall": True, "pagesize": 7}, progress=events.append)
     assert result == {"count": 23, "virtualmachine": VMS}
-    assert sorted(page_sizes_sent(fake)) == [(str(page), "7") for page in range(1, 5)]
-    assert events[-1].done and events[-1].pages_total == 4
+    assert sorted(page_sizes_sent(fake)) == windows(23, 7)
+    assert events[-1].done and events[-1].pages_total == len(windows(23, 7))
     assert fake_cs.prepare("listVirtualMachines", {"pageSize": 7}).params["pagesize"] == "7"
 
 
@@ -481,7 +491,7 @@ async def test_pagesize_above_the_servers_limit_alone_is_read_at_the_limit(
         fake: FakeServer, fake_cs: CloudStack) -> None:
     fake.answers["listVirtualMachines"] = capped_vm_pages(10)
     assert await fake_cs.listVirtualMachines(pagesize=20) == {"count": 23, "virtualmachine": VMS}
-    assert page_sizes_sent(fake)[:2] == [("1", "20"), ("1", "10")] and len(fake.sent()) == 4
+    assert page_sizes_sent(fake)[:2] == [("1", "20"), ("1", "10")] and len(fake.sent()) == 1 + len(windows(23, 10))
 
 
 async def test_pagesize_minus_one_alone_is_the_servers_single_unlimited_request(

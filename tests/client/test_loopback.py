@@ -120,8 +120,9 @@ async def test_paging_over_sockets_with_keep_alive_and_bounded_concurrency(serve
         result = await cs.listVirtualMachines()
         await cs.listVirtualMachines()
     assert result == {"count": 12, "virtualmachine": VMS}
-    assert server.count("listVirtualMachines") == 12 and server.max_in_flight == 3
-    assert len(server.peers) <= 3  # connections are kept alive and reused, not one per request
+    # 6 pages of 2 and 5 boundary checks (two 1-row reads each) per listing, each kind <= 3 at once
+    assert server.count("listVirtualMachines") == 12 + 20 and 3 <= server.max_in_flight <= 6
+    assert len(server.peers) <= 6  # connections are kept alive and reused, not one per request
 
 
 async def test_post_body_carries_every_parameter(server: Loopback) -> None:
