@@ -21,6 +21,8 @@ from typing import Any
 
 __all__ = ["INDEX_RESOURCE", "IndexEntry", "build_index", "packaged_index_text", "read_index", "rebuild"]
 
+#: The source of truth: the gzip of a real CloudStack 4.18 ``listApis`` answer.
+PACKAGED_RESOURCE = "listApis-4.18.json.gz"
 INDEX_RESOURCE = "listApis-4.18.index"
 _HEADER = "# cloudstack-magic spec index v1, built from {source}: name, isasync, is_list, required, JSON\n"
 PAGING_PARAMS = ("page", "pagesize")
@@ -70,7 +72,6 @@ def packaged_index_text() -> str:
     import gzip
     from pathlib import Path
 
-    from ._spec import PACKAGED_RESOURCE
 
     source = Path(__file__).parent / "data" / PACKAGED_RESOURCE
     body = json.loads(gzip.decompress(source.read_bytes()))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from ._index import INDEX_RESOURCE, IndexEntry, read_index
+from ._index import INDEX_RESOURCE, PACKAGED_RESOURCE, IndexEntry, read_index
 
 from .._suggest import close_matches
 
@@ -25,7 +25,6 @@ from .._suggest import close_matches
 
 __all__ = ["Api", "Param", "ResponseField", "Spec", "packaged_spec"]
 
-PACKAGED_RESOURCE = "listApis-4.18.json.gz"
 PACKAGED_VERSION = "4.18"
 
 #: Parameters every list command takes (``BaseListCmd``); their presence marks a paged list.
