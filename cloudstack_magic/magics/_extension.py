@@ -47,7 +47,6 @@ def load_ipython_extension(shell: Any) -> None:
     if completer is not None:
         completer.custom_matchers.append(matcher)
     setattr(shell, _STATE_ATTR, (magic, transformer, uninstall_formatters, matcher))
-    magic.session.warm_up()
 
 
 def unload_ipython_extension(shell: Any) -> None:

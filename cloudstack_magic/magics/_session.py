@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import APIError, CloudStackClientException, InvalidParameterError, JobError, UnknownCommandError, redact
 from .._suggest import did_you_mean
 from ..spec._replies import rows_of
-from ._apicache import SyncedApis, cache_directory, cached_spec, save_apis
+from ._apicache import SyncedApis, cached_spec, save_apis
 from ._messages import add_context, best_suggestions, cancel_message, failure_report, render, unknown_command
 from ._messages import usage_error
 from ._outcomes import CallsFailed, CancelledByUser, Outcome, gather_all, gather_settled, usage_errors
@@ -77,22 +76,6 @@ class MagicSession:
             return None
 
     # -- specs ----------------------------------------------------------------------------------
-    def warm_up(self) -> None:
-        """Read the shipped spec (≈0.5 s of JSON) in a daemon thread while the user types, so the
-        first call does not block the kernel's loop on it (its progress view would show late).
-        Nothing heavy is imported: no client, no pandas."""
-
-        def read() -> None:
-            from ..spec._spec import packaged_spec
-
-            try:
-                packaged_spec()
-                cache_directory()
-            except Exception:  # noqa: BLE001 -- a warm-up only; the first call reads it again
-                pass
-
-        threading.Thread(target=read, name="cloudstack-magic-warm-up", daemon=True).start()
-
     def spec_for(self, region: str | None) -> Spec:
         """The API of ``region``'s endpoint: what ``sync`` stored for it, else the packaged spec."""
         from ..spec._spec import packaged_spec
