@@ -11,21 +11,25 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["PageServerProcess", "probe"]
+__all__ = ["PageServerProcess", "ServedProcess", "probe"]
 
 START_TIMEOUT = 300
 
 
-class PageServerProcess:
-    def __init__(self, rows: int, latency_ms: float, page_size: int = 500, kind: str = "vm") -> None:
-        self.argv = [sys.executable, "-m", "benchmarks._page_server", "--rows", str(rows),
-                     "--latency-ms", str(latency_ms), "--page-size", str(page_size), "--kind", kind]
+class ServedProcess:
+    """A server started as ``argv`` in its own process: ready when it prints ``ready``, its
+    endpoint read from the ``endpoint:`` line, stopped with SIGINT (killed if it lingers)."""
+
+    name = "the server"
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
         self.endpoint = ""
         self._process: subprocess.Popen[str] | None = None
 
-    def __enter__(self) -> PageServerProcess:
+    def __enter__(self) -> Self:
         self._process = process = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
         for line in process.stdout:
@@ -33,7 +37,7 @@ class PageServerProcess:
                 self.endpoint = line.split(":", 1)[1].strip()
             if line.startswith("ready"):
                 return self
-        raise RuntimeError(f"the page server exited before it was ready (exit code {process.wait(START_TIMEOUT)})")
+        raise RuntimeError(f"{self.name} exited before it was ready (exit code {process.wait(START_TIMEOUT)})")
 
     def __exit__(self, *exc: object) -> None:
         if self._process is not None:
@@ -44,14 +48,24 @@ class PageServerProcess:
                 self._process.kill()
                 self._process.communicate()
 
+    @property
+    def base_url(self) -> str:
+        return self.endpoint.rsplit("/client/api", 1)[0]
+
+
+class PageServerProcess(ServedProcess):
+    name = "the page server"
+
+    def __init__(self, rows: int, latency_ms: float, page_size: int = 500, kind: str = "vm") -> None:
+        super().__init__([sys.executable, "-m", "benchmarks._page_server", "--rows", str(rows),
+                          "--latency-ms", str(latency_ms), "--page-size", str(page_size), "--kind", kind])
+
     def stats(self) -> dict[str, Any]:
-        base = self.endpoint.rsplit("/client/api", 1)[0]
-        with urllib.request.urlopen(base + "/_stats", timeout=30) as response:
+        with urllib.request.urlopen(self.base_url + "/_stats", timeout=30) as response:
             return json.load(response)  # type: ignore[no-any-return]
 
     def reset(self) -> None:
-        base = self.endpoint.rsplit("/client/api", 1)[0]
-        urllib.request.urlopen(urllib.request.Request(base + "/_reset", method="POST"), timeout=30).close()
+        urllib.request.urlopen(urllib.request.Request(self.base_url + "/_reset", method="POST"), timeout=30).close()
 
 
 def probe(client: str, endpoint: str, *, calls: int = 2, concurrency: int = 8, page_size: int = 500,

@@ -8,51 +8,27 @@ configure) go to ``/_simulator/…`` with the standard library only.
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
 import urllib.request
 from typing import Any
 
+from benchmarks._processes import ServedProcess
 from cloudstack_magic.simulator import DEMO_API_KEY, DEMO_SECRET_KEY
 
 __all__ = ["SimulatorProcess"]
 
-START_TIMEOUT = 120
 
 
-class SimulatorProcess:
+class SimulatorProcess(ServedProcess):
+    name = "the simulator"
+
     def __init__(self, **flags: Any) -> None:
         self.flags = {"port": 0, **flags}
-        self.endpoint = ""
-        self.api_key, self.secret_key = DEMO_API_KEY, DEMO_SECRET_KEY
-        self._process: subprocess.Popen[str] | None = None
-
-    def __enter__(self) -> SimulatorProcess:
         argv = [sys.executable, "-m", "cloudstack_magic.simulator"]
         for name, value in self.flags.items():
             argv += [f"--{name.replace('_', '-')}", str(value)]
-        self._process = process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("endpoint:"):
-                self.endpoint = line.split(":", 1)[1].strip()
-            if line.startswith("ready"):
-                return self
-        raise RuntimeError(f"the simulator exited before it was ready (exit code {process.wait(START_TIMEOUT)})")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._process is not None:
-            self._process.send_signal(signal.SIGINT)
-            try:
-                self._process.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.communicate()
-
-    @property
-    def base_url(self) -> str:
-        return self.endpoint.rsplit("/client/api", 1)[0]
+        super().__init__(argv)
+        self.api_key, self.secret_key = DEMO_API_KEY, DEMO_SECRET_KEY
 
     def _admin(self, path: str, data: dict[str, Any] | None = None) -> Any:
         body = json.dumps(data).encode() if data is not None else None
