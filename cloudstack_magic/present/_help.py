@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .._suggest import did_you_mean
 from ._views import TableView
 
 if TYPE_CHECKING:
@@ -96,8 +97,8 @@ def api_listing(spec: Spec, word: str = "") -> TableView:
     hits = spec.search(word)
     version = getattr(spec, "version", "?")
     if not hits:
-        close = spec.suggest(word)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        suggestion = did_you_mean(spec.suggest(word))
+        hint = f"; {suggestion}" if suggestion else ""
         return TableView(
             f"No API matches {word!r} (CloudStack {version}, {len(spec)} APIs){hint}",
             ("api", "async", "description"), [],
