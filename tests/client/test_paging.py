@@ -461,13 +461,19 @@ async def test_restoring_gc_does_not_walk_what_the_listing_allocated() -> None:
     """The rows read are moved past the young generation unwalked, and nothing stays frozen."""
     import gc
 
-    gc.collect()
-    result = await read(FakeList(2000), size=100)
-    assert gc.isenabled() and gc.get_freeze_count() == 0
-    rows = result["virtualmachine"]  # a container the merge made while the collector was paused
-    assert gc.is_tracked(rows)
-    # in the oldest generation at once: no young-generation collection had to walk it
-    assert any(o is rows for o in gc.get_objects(generation=2))
+    frozen_before = gc.get_freeze_count()  # an in-process simulator of an earlier test froze its seed
+    gc.unfreeze()
+    try:
+        gc.collect()
+        result = await read(FakeList(2000), size=100)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        rows = result["virtualmachine"]  # a container the merge made while the collector was paused
+        assert gc.is_tracked(rows)
+        # in the oldest generation at once: no young-generation collection had to walk it
+        assert any(o is rows for o in gc.get_objects(generation=2))
+    finally:
+        if frozen_before:
+            gc.freeze()
 
 
 async def test_objects_the_process_froze_stay_frozen_after_a_listing() -> None:
