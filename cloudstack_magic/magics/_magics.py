@@ -15,6 +15,10 @@ method each; their words live in ``_words``, the simulator in ``_simulate``.
 Interpolation (``$name``, ``{expression}``) is done here, not by IPython
 (``@no_var_expand``), against the user namespace plus the calling frame's locals — on the
 awaited path the caller is the cell (or the user's ``async def``), never this module's frames.
+
+Defining the class is what ``%load_ext`` pays for, so this module imports only what the class
+needs to exist (traits, the argument parser, the guard, the simulator handle); the session, the
+parser of the words, asyncio and the runner are imported by the methods that use them.
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ class CloudStackMagic(Magics):
 
     @property
     def has_session(self) -> bool:
-        """Whether a call (or completion, or ``%config``) has built the session yet."""
+        """Whether a call (or a Tab inside a ``%cloudstack`` line) has built the session yet."""
         return self._session is not None
 
     # -- trait validation: TraitError, so traitlets keeps the old value (and %config prints the
