@@ -49,11 +49,13 @@ The contract every layer relies on:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._masking import REDACTED, SECRET_HEADERS, SECRET_PARAMS, redact
+
+if TYPE_CHECKING:  # only named in a signature: importing asyncio costs ~35 ms at %load_ext
+    import asyncio
 
 __all__ = [
     "APIError",

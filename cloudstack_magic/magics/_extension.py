@@ -5,6 +5,12 @@ for ``%config``), pushes it under a hidden name for the rewritten cells to call,
 await transformer, registers the orphan guard on ``post_run_cell``, installs the DataFrame
 display formatters and the completion matcher. Unload undoes each of these, closes every
 client on its own loop and stops the fallback loop, so ``%reload_ext`` starts clean.
+
+Loading is light: it imports none of the session, the client, the configuration, asyncio or
+pandas. The session is built on the first call (``CloudStackMagic.session``), the formatters
+import their views when they first format, and the matcher makes the real one on the first
+Tab (``_matcher``), which reaches the session only inside a ``%cloudstack`` line.
+``tests/magics/test_light_load.py`` holds that line.
 """
 
 from __future__ import annotations
@@ -23,10 +29,9 @@ def load_ipython_extension(shell: Any) -> None:
     """Register ``%cloudstack``; loading twice is a no-op."""
     if getattr(shell, _STATE_ATTR, None) is not None:
         return
-    from ._completion import make_matcher
-    from ..config._regions import list_regions
     from ..present._formatters import install_formatters
     from ._magics import CloudStackMagic
+    from ._matcher import deferred_matcher
 
     magic = CloudStackMagic(shell)
     shell.register_magics(magic)
@@ -36,17 +41,30 @@ def load_ipython_extension(shell: Any) -> None:
     shell.events.register("post_run_cell", magic.guard)
     uninstall_formatters = install_formatters(shell, lambda: magic.displaylimit, lambda: magic.columns)
 
+    matcher = deferred_matcher(lambda: _completion_matcher(magic))
+    completer = getattr(shell, "Completer", None)
+    if completer is not None:
+        completer.custom_matchers.append(matcher)
+    setattr(shell, _STATE_ATTR, (magic, transformer, uninstall_formatters, matcher))
+
+
+def _completion_matcher(magic: Any) -> Any:
+    """The real matcher, made on the first Tab: regions, spec and ids come from the session,
+    which is asked for only when a ``%cloudstack`` line needs them."""
+    from ..config._regions import list_regions
+    from ._completion import make_matcher
+
     def region_names() -> list[str]:
         return [region.name for region in list_regions()] + list(magic.session.local_regions)
 
     def current_spec() -> Any:
         return magic.session.spec_for(magic.region or None)
 
-    matcher = make_matcher(current_spec, magic.session.fetch_rows(magic.settings), get_regions=region_names)
-    completer = getattr(shell, "Completer", None)
-    if completer is not None:
-        completer.custom_matchers.append(matcher)
-    setattr(shell, _STATE_ATTR, (magic, transformer, uninstall_formatters, matcher))
+    def fetch_rows(list_command: str, params: Any = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = magic.session.fetch_rows(magic.settings)(list_command, params)
+        return rows
+
+    return make_matcher(current_spec, fetch_rows, get_regions=region_names)
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -78,4 +96,5 @@ def unload_ipython_extension(shell: Any) -> None:
     shell.user_ns_hidden.pop(HIDDEN_NAME, None)
     magic.guard.cancel_all()
     magic.stop_simulator()
-    magic.session.close()
+    if magic.has_session:  # never built: nothing to close (and nothing to import for it)
+        magic.session.close()

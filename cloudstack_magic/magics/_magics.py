@@ -15,11 +15,14 @@ method each; their words live in ``_words``, the simulator in ``_simulate``.
 Interpolation (``$name``, ``{expression}``) is done here, not by IPython
 (``@no_var_expand``), against the user namespace plus the calling frame's locals — on the
 awaited path the caller is the cell (or the user's ``async def``), never this module's frames.
+
+Defining the class is what ``%load_ext`` pays for, so this module imports only what the class
+needs to exist (traits, the argument parser, the guard, the simulator handle); the session, the
+parser of the words, asyncio and the runner are imported by the methods that use them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import keyword
 import sys
 from collections.abc import Callable, Mapping
@@ -36,20 +39,19 @@ from IPython.core.magic import (
 from IPython.core import magic_arguments as _arguments
 from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, validate
 
-from ..present._help import USAGE
-from ._runner import OrphanGuard, await_with_wakeups, ctrl_c_cancels, interrupted_by_kernel
-from ..client._options import DEFAULTS
-from ._parse import ParseError, expand, parse_calls, split_options, strip_comments, tokenize
-from ._request import Request, Settings
-from ._results import title_of
-from ._session import MagicSession
-from ._words import InterruptedCall, Text, cell_output, shadow_warning, sync_region, takes_value_of
+from ..client._defaults import DEFAULTS
+from ..present._usage import USAGE
+from ._guard import OrphanGuard
 from ._simulate import REGION_NAME, LocalSimulator, USAGE as SIMULATE_USAGE, simulate_settings
+from ._words import InterruptedCall, Text, cell_output, shadow_warning, sync_region, takes_value_of
 
 if TYPE_CHECKING:
+    import asyncio
     from argparse import Namespace
 
     from ..spec._spec import Spec
+    from ._request import Request, Settings
+    from ._session import MagicSession
 
 __all__ = ["CloudStackMagic"]
 
@@ -84,18 +86,33 @@ class CloudStackMagic(Magics):
     progress = Unicode("auto", help="Progress display: auto, widget, text or none.").tag(config=True)
 
     def __init__(self, shell: Any = None, session: MagicSession | None = None, **kw: Any) -> None:
+        self._session = session  # before the traits: %config's region check reads the session
         super().__init__(shell=shell, **kw)
-        self.session = session or MagicSession()
         self.guard = OrphanGuard()
         self.simulator = LocalSimulator()
         self._previous_region = ""
+
+    @property
+    def session(self) -> MagicSession:
+        """The session that runs calls, built on first use: it loads the client layer, the
+        results and the message modules, which ``%load_ext`` would otherwise pay for."""
+        if self._session is None:
+            from ._session import MagicSession
+
+            self._session = MagicSession()
+        return self._session
+
+    @property
+    def has_session(self) -> bool:
+        """Whether a call (or a Tab inside a ``%cloudstack`` line) has built the session yet."""
+        return self._session is not None
 
     # -- trait validation: TraitError, so traitlets keeps the old value (and %config prints the
     # one-line message); the magic's own use of them turns that into a UsageError. -------------
     @validate("region")
     def _check_region(self, proposal: Any) -> str:
         name = (proposal["value"] or "").strip()
-        if name and name not in self.session.local_regions:
+        if name and (self._session is None or name not in self._session.local_regions):
             from ..config._regions import load_region
             from .._errors import ConfigError
 
@@ -128,6 +145,8 @@ class CloudStackMagic(Magics):
         return str(proposal["value"])
 
     def settings(self) -> Settings:
+        from ._request import Settings
+
         return Settings(
             region=self.region or None,
             short_errors=self.short_errors,
@@ -198,6 +217,10 @@ class CloudStackMagic(Magics):
         return self._store(output, result)
 
     async def _adispatch(self, line: str, cell: str | None, local_ns: Mapping[str, Any]) -> Any:
+        import asyncio
+
+        from ._runner import await_with_wakeups, ctrl_c_cancels, interrupted_by_kernel
+
         plan = self._plan(line, cell, local_ns)
         if not isinstance(plan, tuple):
             return plan
@@ -240,6 +263,10 @@ class CloudStackMagic(Magics):
 
     def _plan(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
         """Parse into ``(output, Request, background)``, or run a subcommand and return its view."""
+        from ._parse import ParseError, expand, parse_calls, split_options, strip_comments, tokenize
+        from ._request import Request
+        from ._results import title_of
+
         namespace = self._namespace(local_ns)
         try:
             words = tokenize(expand(strip_comments(line), namespace))
@@ -365,7 +392,8 @@ class CloudStackMagic(Magics):
     def stop_simulator(self) -> None:
         """End the session's simulator (if any) and its region (unload calls this too)."""
         stopped = self.simulator.stop()
-        self.session.forget_region(REGION_NAME)
+        if self._session is not None:  # no session: no call made one, nor a simulator region
+            self._session.forget_region(REGION_NAME)
         if stopped and self.region == REGION_NAME:
             try:
                 self.region = self._previous_region

@@ -8,7 +8,7 @@ Two guards, each measured to be needed:
 
 * :func:`await_with_wakeups` keeps a short timer ticking while awaiting. Without it *Interrupt
   kernel* waits for the next network event before the cell notices (ipykernel issue 881).
-* :class:`OrphanGuard` is a ``post_run_cell`` hook: in terminal IPython Ctrl-C aborts
+* :class:`OrphanGuard` (in ``_guard``, light to register at load) is a ``post_run_cell`` hook: in terminal IPython Ctrl-C aborts
   ``run_until_complete`` but leaves the task pending on IPython's loop; the hook cancels it and
   lets it unwind, so it does not silently resume in the next async cell.
 """
@@ -22,14 +22,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from ._guard import UNWIND_TIMEOUT, OrphanGuard
+
 __all__ = ["OrphanGuard", "SyncRunner", "await_with_wakeups", "ctrl_c_cancels", "interrupted_by_kernel"]
 
 T = TypeVar("T")
 
 #: Seconds between wake-ups while awaiting (how fast *Interrupt kernel* is noticed).
 WAKEUP_INTERVAL = 0.1
-#: Seconds a cancelled call gets to unwind (report its jobs) before we stop waiting for it.
-UNWIND_TIMEOUT = 2.0
 
 
 # -- awaiting on the running loop -----------------------------------------------------------------
@@ -115,44 +115,6 @@ def interrupted_by_kernel() -> bool:
         if isinstance(value, asyncio.Future) and value.done() and not value.cancelled():
             return True
     return False
-
-
-class OrphanGuard:
-    """Tracks awaited work; after each cell cancels what an interrupt left pending on a stopped loop.
-
-    Only loops that are *not* running are touched: in a kernel the loop keeps running and an
-    interrupt already cancels the cell's task; a pending task on a stopped loop (terminal
-    IPython after Ctrl-C) can only be an orphan.
-    """
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Future[Any]] = set()
-
-    def track(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def pending(self) -> list[asyncio.Future[Any]]:
-        return [task for task in self._tasks if not task.done()]
-
-    def __call__(self, result: object = None) -> None:
-        """The ``post_run_cell`` hook."""
-        for task in self.pending():
-            loop = task.get_loop()
-            if loop.is_running() or loop.is_closed():
-                continue
-            task.cancel()
-            try:  # let it unwind now (report its jobs), bounded
-                loop.run_until_complete(asyncio.wait([task], timeout=UNWIND_TIMEOUT))
-            except (RuntimeError, KeyboardInterrupt):
-                pass
-            if task.done() and not task.cancelled():
-                task.exception()  # retrieved: no "exception was never retrieved" noise
-
-    def cancel_all(self) -> None:
-        for task in self.pending():
-            if not task.get_loop().is_closed():
-                task.get_loop().call_soon_threadsafe(task.cancel)
 
 
 # -- the synchronous fallback ---------------------------------------------------------------------

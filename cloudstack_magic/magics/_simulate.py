@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._parse import ParseError
-
 if TYPE_CHECKING:
     from ..config._regions import Region
     from ..simulator.server import SimulatorThread
@@ -26,6 +24,8 @@ USAGE = "usage: %cloudstack simulate start [--vms N --seed S --latency-ms L --jo
 def simulate_settings(words: list[str]) -> dict[str, float | int]:
     """``--vms 50 --latency-ms 20`` as simulator settings; any ``--name VALUE`` is passed on (the
     simulator itself refuses unknown names, listing the ones it has)."""
+    from ._parse import ParseError  # here, not at the top: %load_ext needs this module, not _parse
+
     settings: dict[str, float | int] = {}
     index = 0
     while index < len(words):
@@ -64,6 +64,7 @@ class LocalSimulator:
         """Start the simulator (refused if one runs) and return its region."""
         from ..config._regions import Region
         from ..simulator.server import SimulatorThread
+        from ._parse import ParseError
 
         if self.thread is not None:
             raise ParseError(f"simulate: a simulator already runs at {self.thread.endpoint}; "

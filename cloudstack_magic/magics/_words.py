@@ -10,11 +10,12 @@ import builtins
 import sys
 import types
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from ._parse import Word
+if TYPE_CHECKING:
+    from ._parse import Word
 
 __all__ = ["InterruptedCall", "Text", "cell_output", "shadow_warning", "sync_region", "takes_value_of"]
 

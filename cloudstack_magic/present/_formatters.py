@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from .._errors import REDACTED
-from ._views import FRAME_MARK, SECRET_FIELDS, _inline_code
 
 __all__ = ["install_formatters"]
 
@@ -121,6 +120,8 @@ class _Slot:
 
 
 def _is_ours(frame: Any) -> bool:
+    from ._views import FRAME_MARK
+
     return bool(getattr(frame, "attrs", {}).get(FRAME_MARK))
 
 
@@ -153,11 +154,15 @@ def _screen_html(frame: Any, rows: int | None, all_columns: bool) -> str | None:
         body: str | None = shown._repr_html_()
     if body is None:
         return None
+    from ._views import _inline_code
+
     return body + (f"<p><i>{_inline_code(note)}</i></p>" if note else "")
 
 
 def _limited(frame: Any, limit: int | None) -> tuple[Any, str]:
     """The rows pandas should show (secret columns masked) and the note when rows were left out."""
+    from ._views import SECRET_FIELDS
+
     total = len(frame)
     shown = frame.head(limit) if limit and total > limit else frame
     secret = [c for c in shown.columns if str(c).lower() in SECRET_FIELDS]
