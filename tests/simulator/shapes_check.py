@@ -11,7 +11,7 @@ from typing import Any
 
 from cloudstack_magic.spec._spec import ResponseField
 
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "real-responses"
+REAL = Path(__file__).resolve().parent / "data" / "real-responses"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
 NUMBER_TYPES = {"integer": int, "int": int, "long": int, "short": int}
 JSON_TYPES: dict[str, Any] = {
