@@ -102,9 +102,10 @@ def cancel_message(pending: Sequence[tuple[str, str] | PendingJob], *, listed: b
     if not pending:
         return "cancelled; no job was left running"
     jobs: list[PendingJob] = [(job[0], job[1], job[2] if len(job) > 2 else None) for job in pending]
-    if listed:
-        names = ", ".join(f"{command} {jobid}" for command, jobid, _ in jobs)
-        return f"cancelled; still running on the server: {names} (check with the lines above)"
+    if listed:  # the view's check lines carry each job id: the error names the commands once
+        names = ", ".join(dict.fromkeys(command for command, _, _ in jobs))
+        count = "1 job" if len(jobs) == 1 else f"{len(jobs)} jobs"
+        return f"cancelled; still running on the server: {count} ({names}), check with the lines above"
     lines = ["cancelled; still running on the server (check later):"]
     lines += [
         f"  %cloudstack{_region_flag(region)} queryAsyncJobResult jobid={jobid}    # {command}"

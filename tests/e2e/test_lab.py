@@ -139,6 +139,7 @@ def _assert_stopped_with_the_check_line(lab: Lab, page: Any, seconds: float, how
     assert f"%cloudstack -r slow queryAsyncJobResult jobid={jobid}" in whole, whole
     (view,) = [t for t in texts if "queryAsyncJobResult" in t]
     assert view.count(jobid) == 1, f"the job id once, in its check line:\n{view}"
+    assert whole.count(jobid) == 1, f"the job id once in the whole output:\n{whole}"
     errors = ui.error_outputs(page)
     assert len(errors) == 1 and "\n" not in errors[0].strip(), errors  # then one error line
     assert "Traceback" not in whole

@@ -16,7 +16,8 @@ def test_without_a_progress_view_every_job_gets_a_ready_to_run_line() -> None:
 def test_when_the_view_lists_the_jobs_the_error_names_them_in_one_line() -> None:
     message = cancel_message(JOBS, listed=True)
     assert "\n" not in message
-    assert "deployVirtualMachine job-1" in message and "stopVirtualMachine job-2" in message
+    assert "2 jobs" in message and "deployVirtualMachine" in message and "stopVirtualMachine" in message
+    assert "job-1" not in message and "job-2" not in message  # each id once: in the view's check line
     assert "queryAsyncJobResult jobid=" not in message  # the view already shows those lines
 
 
