@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lab bench simulate clean
+.PHONY: test demo lab bench soak simulate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# a few minutes against a flaky simulator; prints the reliability figures, fails on a missed goal
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak
 
 simulate: $(STAMP)
 	$(BIN)/cloudstack-magic simulate
