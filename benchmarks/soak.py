@@ -31,7 +31,8 @@ from typing import Any
 from benchmarks._sim_process import SimulatorProcess
 from benchmarks._soak_run import SoakPlan, SoakTally, soak
 
-FAULTS = {"fail_rate": 0.10, "drop_rate": 0.05, "throttle": 150, "latency_ms": 20}
+#: A listing's burst of 11 pages exceeds the throttle of 10 requests a second, so 429s happen.
+FAULTS = {"fail_rate": 0.10, "drop_rate": 0.05, "throttle": 10, "latency_ms": 20}
 NO_FAULTS = {"fail_rate": 0, "drop_rate": 0, "throttle": 0, "latency_ms": 0}
 #: Seeded VMs; about 2 % sit in projects (not in a plain listall listing), so 5,300 lists >= 5,000.
 VMS = 5300

@@ -85,7 +85,8 @@ CASES: list[Case] = [
          not_sent=True),
     Case("param-cell", "%%cloudstack out\nlistZones\n    nmae = fra1\nlistHosts\n", r"nmae.*\bname\b",
          not_sent=True),
-    Case("param-many-bogus", "out = %cloudstack listZones" + " bogus=1" * 3000, r"bogus", not_sent=True),
+    Case("param-many-bogus", "out = %cloudstack listZones" + "".join(f" bogus{n}=1" for n in range(3000)),
+         r"bogus\d", not_sent=True),
     Case("param-unicode", "out = %cloudstack listZones nämé=zürich", r"nämé", not_sent=True),
     # -- unknown option -------------------------------------------------------------------------
     Case("option-unknown", "out = %cloudstack --nope listZones", r"unrecognized arguments: --nope", not_sent=True),
@@ -147,6 +148,9 @@ CASES: list[Case] = [
     # -- credentials and configuration ----------------------------------------------------------
     _broken_ini("no-key", "nokey.ini", "nokey", r"(?i)nokey.*key"),
     _broken_ini("no-secret", "nosecret.ini", "nosecret", r"(?i)nosecret.*secret"),
+    Case("no-config-at-all", "out = %cloudstack -r cloudstack listZones",
+         r"(?i)CLOUDSTACK_ENDPOINT|cloudstack\.ini",
+         setup="import os; _rel_cwd = os.getcwd(); os.chdir('empty')", teardown="os.chdir(_rel_cwd)"),
     _broken_ini("ini-header", "broken-header.ini", "broken", r"broken-header\.ini"),
     _broken_ini("ini-no-section", "no-section.ini", "anything", r"no-section\.ini"),
     _broken_ini("ini-bad-timeout", "bad-timeout.ini", "badtimeout", r"timeout.*soon|soon.*timeout"),
@@ -173,6 +177,9 @@ CASES: list[Case] = [
     Case("unknown-redirect", f"out = %cloudstack -r redirect {DEPLOY}", UNKNOWN),
     # -- CloudStack refusals --------------------------------------------------------------------
     Case("status-401", "out = %cloudstack -r s401 listZones", r"(?i)401.*(key|secret|signature)"),
+    Case("status-401-output", "%cloudstack -o out -r s401 listZones", r"401"),
+    Case("status-429-cell", "%%cloudstack out\nlistZones\n", r"(?i)(rate|api) limit",
+         setup="%config CloudStackMagic.region = 's429'", teardown="%config CloudStackMagic.region = ''"),
     Case("status-431", "out = %cloudstack -r s431 listZones", r"431"),
     Case("status-432", "out = %cloudstack -r s432 listZones", r"432"),
     Case("status-429", "out = %cloudstack -r s429 listZones", r"(?i)(rate|api) limit.*retry"),

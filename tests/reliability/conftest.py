@@ -39,7 +39,6 @@ class CaseRun:
     after: Shown
     prepared: Shown
     sent_to_simulator: int
-    dump: Shown | None = None
     seconds: float = 0.0
 
 
@@ -56,9 +55,8 @@ class CorpusRun:
         for name, runs in (("short", self.short), ("verbose", self.verbose)):
             for case_id, case_run in runs.items():
                 for part, shown in (("prepare", case_run.prepared), ("cell", case_run.shown),
-                                    ("after", case_run.after), ("dump", case_run.dump)):
-                    if shown is not None:
-                        yield f"{name}:{case_id}:{part}", shown.dump()
+                                    ("after", case_run.after)):
+                    yield f"{name}:{case_id}:{part}", shown.dump()
         for index, shown in enumerate(self.extras):
             yield f"extra:{index}", shown.dump()
 
@@ -96,6 +94,7 @@ def write_workdir(workdir: Path, sim: SimulatorThread, answers: AnswerServer, po
     for name, text in BROKEN_INI.items():
         (workdir / name).write_text(text)
         (workdir / name).chmod(0o600)
+    (workdir / "empty").mkdir()
     for name, data in FILES.items():
         (workdir / name).write_bytes(data)
 
@@ -158,6 +157,8 @@ CASE_TIMEOUT = 30
 
 
 def _run_corpus(client: Any, manager: Any, sim: SimulatorThread, port: int, *, verbose: bool) -> dict[str, CaseRun]:
+    """Each case as three cells: prepare, the case, then teardown and checks. The verbose pass
+    dumps the exception first and skips the next-call check (the judged pass has it)."""
     runs: dict[str, CaseRun] = {}
     for number, case in enumerate(CASES):
         prepared = run(client, f"out = 'untouched-{number}'\n{case.setup}")
@@ -167,11 +168,12 @@ def _run_corpus(client: Any, manager: Any, sim: SimulatorThread, port: int, *, v
         shown = run(client, cell, CASE_TIMEOUT, manager)
         seconds = time.monotonic() - started
         sent = sim.stats()["requests"] - before
-        dump = run(client, DUMP_EXCEPTION) if verbose else None
-        after = run(client, f"{case.teardown}\n"
-                            f"print('OUT-OK' if isinstance(out, str) and out == 'untouched-{number}' else 'OUT-CHANGED')\n"
-                            "_rel_next = %cloudstack listZones\nprint('NEXT-OK', len(_rel_next))")
-        runs[case.id] = CaseRun(case, cell, shown, after, prepared, sent, dump, seconds)
+        check = (f"{DUMP_EXCEPTION if verbose else ''}\n{case.teardown}\n"
+                 f"print('OUT-OK' if isinstance(out, str) and out == 'untouched-{number}' else 'OUT-CHANGED')\n")
+        if not verbose:
+            check += "_rel_next = %cloudstack listZones\nprint('NEXT-OK', len(_rel_next))"
+        after = run(client, check)
+        runs[case.id] = CaseRun(case, cell, shown, after, prepared, sent, seconds)
     return runs
 
 
@@ -220,5 +222,6 @@ def corpus_run(audit_cloud: SimulatorThread, answers: AnswerServer,
         sim_deploy = "deployVirtualMachine zoneid=<ZONE> templateid=<TEMPLATE> serviceofferingid=<OFFERING>"
         for code in EXTRAS:
             result.extras.append(run(client, fill(code.replace("<SIM_DEPLOY>", sim_deploy), audit_cloud, port)))
-        result.alive_at_end = manager.is_alive() and "alive" in run(client, "print('alive')").stdout()
+        final = run(client, "_rel_next = %cloudstack listZones\nprint('alive', len(_rel_next))")
+        result.alive_at_end = manager.is_alive() and "alive" in final.stdout()
     yield result
