@@ -10,7 +10,8 @@ Two clients on one event loop, so every timestamp is on one clock and ordered ex
 
 Every loop is bounded (counts and a wall-clock deadline). Sends are counted by the simulator:
 the difference between its ``deployVirtualMachine``/``destroyVirtualMachine`` counters and
-the calls made is the number of repeated state-changing requests.
+the calls made (a call the server throttled is made again by the soak, as a user would, and
+counted as a call of its own) is the number of requests the client itself repeated.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudstack_magic import CloudStack
-from cloudstack_magic._errors import CloudStackClientException, ListChangedError
+from cloudstack_magic._errors import CloudStackClientException, ListChangedError, ThrottledError
 
 from ._soak_ledger import NAME_PREFIX, CallRecord, Ledger, outcome_of
 
 __all__ = ["SoakPlan", "SoakTally", "soak"]
 
 STATE_CHANGING = ("deployVirtualMachine", "destroyVirtualMachine")
+THROTTLED_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class SoakTally:
     listings: int = 0
     exact: int = 0
     silent_partial: list[str] = field(default_factory=list)
+    #: Wrong listings during which nothing changed (the ledger's own sanity check: expect 0).
+    silent_without_change: int = 0
     loud: int = 0
     failed: int = 0
     during_changes: int = 0
@@ -55,6 +59,7 @@ class SoakTally:
     destroys: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     repeated: int = 0
+    attempts: dict[str, int] = field(default_factory=dict)
     lost: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -87,6 +92,7 @@ async def _lister(cs: CloudStack, ledger: Ledger, plan: SoakPlan, tally: SoakTal
                 tally.exact += 1
             else:
                 tally.silent_partial.append("; ".join(verdict.problems))
+                tally.silent_without_change += not verdict.overlapped_changes
             break
         else:
             tally.failed += 1
@@ -103,14 +109,14 @@ async def _changer(cs: CloudStack, ledger: Ledger, plan: SoakPlan, tally: SoakTa
             victim = victims.pop(dice.randrange(len(victims)))
             ledger.destroying(victim, clock())
             tally.destroys += 1
-            error = await _call(cs, "destroyVirtualMachine", {"id": victim, "expunge": "true"})
+            error = await _call(cs, "destroyVirtualMachine", {"id": victim, "expunge": "true"}, tally)
             ledger.calls.append(CallRecord("destroyVirtualMachine", victim, outcome_of(error), str(error or "")))
             continue
         name = f"{NAME_PREFIX}{number}"
         number += 1
         tally.deploys += 1
         result: dict[str, Any] = {}
-        error = await _call(cs, "deployVirtualMachine", {**ids, "name": name}, result)
+        error = await _call(cs, "deployVirtualMachine", {**ids, "name": name}, tally, result)
         if error is None:
             vm = result.get("virtualmachine", {})
             if isinstance(vm, dict) and vm.get("id"):
@@ -118,15 +124,25 @@ async def _changer(cs: CloudStack, ledger: Ledger, plan: SoakPlan, tally: SoakTa
         ledger.calls.append(CallRecord("deployVirtualMachine", name, outcome_of(error), str(error or "")))
 
 
-async def _call(cs: CloudStack, command: str, params: dict[str, str],
+async def _call(cs: CloudStack, command: str, params: dict[str, str], tally: SoakTally,
                 result: dict[str, Any] | None = None) -> BaseException | None:
-    try:
-        reply = await cs.call(command, params)
-    except CloudStackClientException as exc:
-        return exc
-    if result is not None and isinstance(reply, dict):
-        result.update(reply)
-    return None
+    """One state-changing call; after a 429 (refused, nothing done) the soak itself calls again,
+    as a user would, a few times. Each attempt is counted, so the client's own resends show."""
+    error: BaseException | None = None
+    for _ in range(THROTTLED_TRIES):
+        tally.attempts[command] = tally.attempts.get(command, 0) + 1
+        try:
+            reply = await cs.call(command, params)
+        except ThrottledError as exc:
+            error = exc
+            await asyncio.sleep(exc.retry_after if exc.retry_after is not None else 1.0)
+            continue
+        except CloudStackClientException as exc:
+            return exc
+        if result is not None and isinstance(reply, dict):
+            result.update(reply)
+        return None
+    return error
 
 
 async def soak(endpoint: str, key: str, secret: str, plan: SoakPlan, faults_on: Any, faults_off: Any,
@@ -160,8 +176,8 @@ async def soak(endpoint: str, key: str, secret: str, plan: SoakPlan, faults_on: 
                                                   clock, deadline))
         faults_off()
         sent_after = sent()
-        calls = {command: sum(1 for c in ledger.calls if c.command == command) for command in STATE_CHANGING}
-        tally.repeated = sum(max(0, sent_after.get(c, 0) - sent_before.get(c, 0) - calls[c]) for c in STATE_CHANGING)
+        tally.repeated = sum(max(0, sent_after.get(c, 0) - sent_before.get(c, 0) - tally.attempts.get(c, 0))
+                             for c in STATE_CHANGING)
         await asyncio.sleep(3.0)  # jobs of unknown-outcome calls finish on the server
         final = await _list_all(lister)
     tally.lost = ledger.lost_jobs(final)
