@@ -4,9 +4,10 @@
 
     CloudStackClientException           anything this package raises about a CloudStack call
     ├── ConfigError                     no or broken configuration (names file, section, key)
-    ├── CommandError                    refused before sending: checked against a live spec
+    ├── CommandError                    refused before sending: checked against the spec
     │   ├── UnknownCommandError         the server has no such command ("did you mean …")
-    │   └── MissingParameterError       a required parameter is missing
+    │   ├── MissingParameterError       a required parameter is missing
+    │   └── InvalidParameterError       an unknown parameter, or a value of the wrong type
     ├── APIError                        the server answered with a CloudStack error body
     │   ├── AuthenticationError         401: key, signature, expired request or permission
     │   ├── BadRequestError             430 / 431 / 432: malformed or invalid parameters
@@ -28,18 +29,31 @@
     Python 3.11 they test the exact class); :func:`abandoned_job` reads the ``(command, jobid)``
     it carries, and a note on it names the job that keeps running server-side.
 
-Every exception keeps CloudStackAIO's fields (``message``, ``error_code``, ``error_text``,
-``response``) and adds ``status`` (HTTP), ``cserrorcode`` and ``command``. Messages are one
-readable line and never contain a secret: build them with :func:`redact` when they quote a
-URL or parameters.
+The contract every layer relies on:
+
+* Every field is declared on :class:`CloudStackClientException` with its default, so any
+  exception of the tree can be read the same way (``exc.status``, ``exc.retryable`` …) and
+  nothing is attached after the fact with ``setattr``.
+* The one-line message is built once, where the exception is raised: ``str(exc)`` is
+  ``exc.message`` is ``exc.args[0]``, and it never changes afterwards. The only addition
+  ``str(exc)`` makes is the retry count the transport records in ``attempts``
+  ("… (gave up after 4 attempts)").
+* Layers above add context through fields, never by rewording: ``region`` (the magics' region
+  of a fan-out) and ``hint`` (what to do, in the words of the layer that knows: e.g. "use
+  --columns" for CloudMonkey's ``filter``). Whoever shows the error renders those fields.
+* ``outcome_unknown`` is True when a state-changing call may or may not have run (timeout,
+  dropped connection, an answer that is not CloudStack's); the message then says how to check.
+* Messages, fields and reprs never hold a secret: build them with :func:`redact` (from
+  ``_masking``, re-exported here), which masks credentials by meaning.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any
+
+from ._masking import REDACTED, SECRET_HEADERS, SECRET_PARAMS, redact
 
 __all__ = [
     "APIError",
@@ -49,6 +63,7 @@ __all__ = [
     "CommandError",
     "ConfigError",
     "ConnectError",
+    "InvalidParameterError",
     "InvalidResponseError",
     "JobCancelledError",
     "JobError",
@@ -66,16 +81,45 @@ __all__ = [
     "mark_abandoned_job",
     "redact",
 ]
+__all__ += ["REDACTED", "SECRET_HEADERS", "SECRET_PARAMS"]  # re-exported from _masking
 
-#: Parameter names whose values are secrets wherever they appear (case-insensitive).
-SECRET_PARAMS = frozenset(
-    {"apikey", "signature", "secretkey", "secret", "password", "sessionkey", "api_secret", "api_key"}
-)
-REDACTED = "***"
 
 
 class CloudStackClientException(Exception):
-    """Anything this package raises about a CloudStack call (CloudStackAIO's base name)."""
+    """Anything this package raises about a CloudStack call (CloudStackAIO's base name).
+
+    The positional arguments are CloudStackAIO's (``message``, ``error_code``, ``error_text``,
+    ``response``); every other field is keyword-only. All fields are declared here.
+    """
+
+    #: The one-line message, built where the exception is raised.
+    message: str = ""
+    #: The CloudStack command the call was for.
+    command: str | None = None
+    #: The HTTP status of the answer, when there was one.
+    status: int | None = None
+    #: CloudStack's ``cserrorcode`` (the Java exception's code), when the server sent one.
+    cserrorcode: int | None = None
+    #: CloudStack's ``errorcode`` (or the HTTP status), CloudStackAIO's name.
+    error_code: int | None = None
+    #: CloudStack's ``errortext``, CloudStackAIO's name.
+    error_text: str | None = None
+    #: The decoded answer body, secrets masked.
+    response: Any = None
+    #: True when sending the same read-only request again may succeed.
+    retryable: bool = False
+    #: The server's Retry-After in seconds, when it sent one.
+    retry_after: float | None = None
+    #: The async job this error is about, when there is one.
+    jobid: str | None = None
+    #: True when a state-changing call may or may not have run on the server.
+    outcome_unknown: bool = False
+    #: How many times the request was sent (the transport sets it when it retried).
+    attempts: int = 1
+    #: Context set by the layer above: the region the call went to.
+    region: str | None = None
+    #: Context set by the layer above: what to do about it, shown after the message.
+    hint: str | None = None
 
     def __init__(
         self,
@@ -87,6 +131,12 @@ class CloudStackClientException(Exception):
         status: int | None = None,
         cserrorcode: int | None = None,
         command: str | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        jobid: str | None = None,
+        outcome_unknown: bool = False,
+        hint: str | None = None,
+        region: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -96,12 +146,20 @@ class CloudStackClientException(Exception):
         self.status = status
         self.cserrorcode = cserrorcode
         self.command = command
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.jobid = jobid
+        self.outcome_unknown = outcome_unknown
+        self.hint = hint
+        self.region = region
 
     def __str__(self) -> str:
+        if self.attempts > 1:
+            return f"{self.message} (gave up after {self.attempts} attempts)"
         return self.message
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r})"
+        return f"{type(self).__name__}({str(self)!r})"
 
 
 class ConfigError(CloudStackClientException):
@@ -109,23 +167,44 @@ class ConfigError(CloudStackClientException):
 
 
 class CommandError(CloudStackClientException):
-    """The call was refused before sending, after checking it against a live spec."""
+    """The call was refused before sending, after checking it against the spec."""
+
+    #: Close real names (commands or parameters) for a "did you mean" hint, best first
+    #: (a list, as before; every instance gets its own).
+    suggestions: list[str]
+
+    def __init__(self, message: str, *args: Any, suggestions: Iterable[str] = (), **kw: Any) -> None:
+        super().__init__(message, *args, **kw)
+        self.suggestions = list(suggestions)
 
 
 class UnknownCommandError(CommandError):
     """The server has no command of that name; ``suggestions`` holds close names."""
 
-    def __init__(self, message: str, *, suggestions: list[str] | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.suggestions = list(suggestions or [])
-
 
 class MissingParameterError(CommandError):
     """A required parameter of the command is missing; ``missing`` names them."""
 
-    def __init__(self, message: str, *, missing: list[str] | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.missing = list(missing or [])
+    missing: list[str]
+
+    def __init__(self, message: str, *args: Any, missing: Iterable[str] = (), **kw: Any) -> None:
+        super().__init__(message, *args, **kw)
+        self.missing = list(missing)
+
+
+class InvalidParameterError(CommandError):
+    """A parameter the command does not take (``suggestions``: the closest real ones), or a
+    value that is not of the parameter's type (``expected``: that type, as the spec names it).
+    ``parameter`` names the parameter either way."""
+
+    parameter: str | None = None
+    expected: str | None = None
+
+    def __init__(self, message: str, *args: Any, parameter: str | None = None,
+                 expected: str | None = None, **kw: Any) -> None:
+        super().__init__(message, *args, **kw)
+        self.parameter = parameter
+        self.expected = expected
 
 
 class APIError(CloudStackClientException):
@@ -143,8 +222,6 @@ class BadRequestError(APIError):
 class ThrottledError(APIError):
     """429: the API rate limit was hit. ``retry_after`` holds the server's hint in seconds."""
 
-    retry_after: float | None = None
-
 
 class ServerError(APIError):
     """5xx / 53x: the server failed, or refused for lack of capacity, resources or rights."""
@@ -152,10 +229,6 @@ class ServerError(APIError):
 
 class JobError(CloudStackClientException):
     """An async job did not bring a result. ``jobid`` names it."""
-
-    def __init__(self, message: str, *, jobid: str | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.jobid = jobid
 
 
 class JobFailedError(JobError):
@@ -196,17 +269,37 @@ def mark_abandoned_job(cancelled: asyncio.CancelledError, jobid: str, command: s
     The CancelledError itself is re-raised unchanged in type: a subclass would break
     ``asyncio.timeout`` and ``TaskGroup`` on Python 3.11, which compare the exact class.
     """
-    cancelled.cloudstack_job = (command, jobid)  # type: ignore[attr-defined]
+    setattr(cancelled, _JOB_ATTRIBUTE, (command, jobid))
     cancelled.add_note(
         f"stopped waiting for {command or 'job'} {jobid}; it keeps running on the server "
         f"(check with queryAsyncJobResult jobid={jobid})"
     )
 
 
+_JOB_ATTRIBUTE = "cloudstack_job"
+#: How far down a chain of causes/contexts :func:`abandoned_job` looks (chains are short).
+_CHAIN_LIMIT = 16
+
+
 def abandoned_job(exc: BaseException) -> tuple[str | None, str] | None:
-    """``(command, jobid)`` of the job whose wait ``exc`` cancelled, or None."""
-    job = getattr(exc, "cloudstack_job", None)
-    return job if isinstance(job, tuple) else None
+    """``(command, jobid)`` of the job whose wait ``exc`` cancelled, or None.
+
+    ``exc`` may be the ``CancelledError`` itself, or what it turned into on the way up:
+    ``asyncio.timeout`` and ``wait_for`` raise a ``TimeoutError`` that chains the cancellation
+    as ``__cause__`` or only as ``__context__`` depending on the Python version; both are read.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending and len(seen) < _CHAIN_LIMIT:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        job = getattr(current, _JOB_ATTRIBUTE, None)
+        if isinstance(job, tuple):
+            return job
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None
 
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {
@@ -228,25 +321,3 @@ def error_for_status(status: int) -> type[APIError]:
     if 400 <= status < 500:
         return BadRequestError
     return APIError
-
-
-_SECRET_IN_TEXT = re.compile(
-    r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=([^&\s]*)"
-)
-
-
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with secrets masked.
-
-    Strings (URLs, query strings, messages) get ``name=***`` for every secret parameter;
-    mappings get their secret keys' values replaced (recursively).
-    """
-    if isinstance(value, str):
-        return _SECRET_IN_TEXT.sub(lambda m: f"{m.group(1)}={REDACTED}", value)
-    if isinstance(value, Mapping):
-        return {
-            k: (REDACTED if str(k).lower() in SECRET_PARAMS else redact(v)) for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return type(value)(redact(v) for v in value)
-    return value

@@ -1,7 +1,7 @@
 """``CloudStack``: the async client. It wires the layers and owns the call's lifecycle.
 
-A call goes: Python values → strings (``_params``) → checked against a live spec when one is
-known → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
+A call goes: Python values → strings (``_params``) → checked by the one validator
+(``_validate``: the live spec when known, else the shipped one) → signed and sent (``_transport``) → unwrapped → all pages merged (``_paging``) for list
 commands, or the job awaited (``_jobs``) for async ones. Which command is a paged list or an
 async job comes from the spec (live if fetched, else the packaged 4.18 one); for a command in
 neither, a name starting with ``list`` is a list and a reply carrying ``jobid`` is a job.
@@ -21,8 +21,6 @@ from .._errors import (
     CommandError,
     ConfigError,
     InvalidResponseError,
-    MissingParameterError,
-    UnknownCommandError,
 )
 from ._events import ProgressCallback
 from ._jobs import wait_for_job
@@ -32,6 +30,7 @@ from ._params import to_params
 from ..spec._replies import is_list_command
 from ..spec._spec import Api, Spec, packaged_spec
 from ._transport import PreparedRequest, Transport, build_request, is_read_only, unwrap
+from ._validate import validate_call
 
 __all__ = ["CloudStack"]
 
@@ -136,19 +135,20 @@ class CloudStack:
         return await self.call(command, params)
 
     async def call(self, command: str, params: Mapping[str, Any] | None = None, *, fetch_all: bool | None = None,
-                   wait: bool = True, progress: ProgressCallback | None = None) -> Any:
+                   wait: bool = True, progress: ProgressCallback | None = None, validate: bool | None = None) -> Any:
         """Call ``command`` with ``params``; the reply without its ``<command>response`` wrapper.
 
         ``fetch_all`` (default: when the command is a paged list and no ``page`` was given)
         merges every page into ``{"count": rows, "<objectname>": [...]}``, ``pagesize`` rows
         per page when given (``pagesize=-1``: one request, as the server means it). ``wait``
         awaits an async job and returns its ``jobresult`` (``False``: ``{"jobid": ...}``).
-        ``progress(event)`` receives ``PageProgress`` / ``JobProgress`` events.
+        ``progress(event)`` receives ``PageProgress`` / ``JobProgress`` events. ``validate``
+        overrides the client's option for this call (``False``: send without checking).
         """
         strings = self._strings(command, params)
-        spec = await self._validation_spec()
-        command = self._checked(command, strings, spec)
-        api = (spec or packaged_spec()).find(command)
+        check = self.options.validate if validate is None else validate
+        spec = await self._validation_spec(check)
+        command, api = self._checked(command, strings, spec, check)
         paging = self._paging(command, strings, api, fetch_all)
         if paging is not None:
             rest, size = paging
@@ -179,12 +179,13 @@ class CloudStack:
                                   progress=progress)
 
     def prepare(self, command: str, params: Mapping[str, Any] | None = None, *,
-                fetch_all: bool | None = None) -> PreparedRequest:
+                fetch_all: bool | None = None, validate: bool | None = None) -> PreparedRequest:
         """The signed request ``call`` would send first (page 1 of a list), without sending it."""
         strings = self._strings(command, params)
-        spec = None if self.options.validate is False else self._live_spec or self._cached_spec()
-        command = self._checked(command, strings, spec)
-        paging = self._paging(command, strings, (spec or packaged_spec()).find(command), fetch_all)
+        check = self.options.validate if validate is None else validate
+        spec = None if check is False else self._live_spec or self._cached_spec()
+        command, api = self._checked(command, strings, spec, check)
+        paging = self._paging(command, strings, api, fetch_all)
         if paging is not None:
             strings = {**paging[0], "page": "1", "pagesize": str(paging[1])}
         return self._prepared(command, strings)
@@ -258,13 +259,13 @@ class CloudStack:
     def _cached_spec(self) -> Spec | None:
         return _LIVE_SPECS.get(self._spec_key)
 
-    async def _validation_spec(self) -> Spec | None:
-        """The live spec to check calls against, or None (``validate`` says whether to)."""
-        if self.options.validate is False:
+    async def _validation_spec(self, check: bool | str) -> Spec | None:
+        """The live spec to check calls against, or None (``check``: the validate setting)."""
+        if check is False:
             return None
         if self._live_spec is None:
             self._live_spec = self._cached_spec()
-        if self._live_spec is None and self.options.validate is True:
+        if self._live_spec is None and check is True:
             await self.fetch_spec()
         return self._live_spec
 
@@ -273,28 +274,24 @@ class CloudStack:
             raise CommandError(f"{command!r} is not a CloudStack command name (letters and digits, "
                                "like listVirtualMachines)", command=str(command))
         try:
-            return to_params(params)
+            return to_params(params, command=command)
         except (TypeError, ValueError) as exc:
             raise CommandError(f"{command}: {exc}", command=command) from None
 
-    def _checked(self, command: str, strings: Mapping[str, str], spec: Spec | None) -> str:
-        """The command's exact name; with a live spec, unknown commands and missing required
-        parameters fail here, before any request."""
-        if spec is None:
-            known = packaged_spec().find(command)  # fix the case: the server wants it exact
-            return known.name if known else command
-        api = spec.find(command)
-        if api is None:
-            close = spec.suggest(command)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise UnknownCommandError(f"{self._transport.shown} has no command {command!r}{hint}",
-                                      suggestions=close, command=command)
-        given = {name.lower().split("[", 1)[0] for name in strings}
-        missing = [p.name for p in api.required_params if p.name.lower() not in given]
-        if missing:
-            raise MissingParameterError(f"{api.name} needs {', '.join(missing)}", missing=missing,
-                                        command=api.name)
-        return api.name
+    def _checked(self, command: str, strings: Mapping[str, str], live: Spec | None,
+                 check: bool | str) -> tuple[str, Api | None]:
+        """The command's exact name and its spec entry, once the call passed the one validator.
+
+        Checked against the ``live`` spec when known (an unknown command fails there), else
+        against the shipped one (a command it lacks may be newer: sent unchecked). With
+        ``validate=False`` nothing is checked; the shipped spec still fixes the name's case.
+        """
+        if check is False:
+            known = packaged_spec().find(command)
+            return (known.name, known) if known else (command, None)
+        spec = live or packaged_spec()
+        api = validate_call(spec, command, strings, live=live is not None, server=self._transport.shown)
+        return (api.name, api) if api else (command, None)
 
     def _prepared(self, command: str, strings: Mapping[str, str]) -> PreparedRequest:
         params = {"command": command, **{k: v for k, v in strings.items() if k.lower() != "command"}}

@@ -1,22 +1,30 @@
-"""Every client default in one place, and the value class that checks client options once.
+"""Every client default in one place, and the ONE parser of option values.
 
-``CloudStack(..., **options)`` and ``Region.options`` use the names below. Each option is
-normalised here (``verify="false"`` from an INI file, ``timeout="30"``…) so the layers below
-read plain, typed values and never re-check them. The magics' traitlets read their defaults
-from :data:`DEFAULTS` too, so a default is written exactly once.
+``CloudStack(..., **options)`` and ``Region.options`` use the names below. Every value is read
+by :func:`parse_option`, whatever it came from: a keyword (``verify="t"``), a ``cloudstack.ini``
+line (``verify = t``) or an environment variable (``CLOUDSTACK_VERIFY=t``) — so the same words
+mean the same thing everywhere (``t``, ``yes``, ``on``, ``1`` are true, as in ``cs``). The
+layers below read plain, typed values and never re-check them. The magics' traitlets read
+their defaults from :data:`DEFAULTS` too, so a default is written exactly once.
+
+A bad value raises :class:`OptionValueError` saying what was expected ("a number of seconds
+greater than 0"); each source wraps it in one :class:`ConfigError` line naming where the value
+came from (the keyword, or the file, section and key).
 """
 
 from __future__ import annotations
 
-import difflib
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from .._errors import ConfigError
+from .._suggest import close_matches, did_you_mean
 
-__all__ = ["DEFAULTS", "ClientOptions"]
+__all__ = ["DEFAULTS", "ClientOptions", "OptionValueError", "Places", "parse_flag", "parse_integer", "parse_option"]
 
 #: The default of every client option (see :class:`ClientOptions` for what each means).
 DEFAULTS: dict[str, Any] = {
@@ -42,13 +50,15 @@ DEFAULTS: dict[str, Any] = {
     "validate": "auto",
     "spec": None,
     "headers": None,
+    "handler": None,
 }
 
 #: Options where ``None`` is a real value ("off"), not "use the default".
 _NONE_MEANS_OFF = {"signature_version", "connect_timeout", "read_timeout"}
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+#: The words of ``cs``'s ``strtobool``, for every flag from every source.
+TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
+FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
 
 
 @dataclass(frozen=True)
@@ -65,10 +75,14 @@ class ClientOptions:
     * ``async_poll_latency`` / ``poll_initial`` / ``job_timeout``: job polling.
     * ``signature_version`` (3 or None) and ``expires_in``: request expiry.
     * ``method`` (``auto``/``get``/``post``) and ``post_threshold`` (query bytes).
-    * ``validate``: ``auto`` (check calls against a live spec once one was fetched),
-      ``True`` (fetch it on first call), ``False`` (never check).
+    * ``validate``: ``auto`` (check every call before sending: against the live spec once one
+      was fetched, else the shipped 4.18 spec, where a command it lacks is sent unchecked),
+      ``True`` (fetch the live spec on the first call), ``False`` (never check: for servers
+      newer than the spec).
     * ``spec``: a :class:`~cloudstack_magic.Spec` to treat as the live spec.
     * ``headers``: extra HTTP headers sent with every request.
+    * ``handler``: answer requests with this function instead of HTTP (the transport seam, for
+      tests and recordings: see ``client._transport.Handler``).
     """
 
     timeout: float = DEFAULTS["timeout"]
@@ -93,151 +107,230 @@ class ClientOptions:
     validate: bool | str = DEFAULTS["validate"]
     spec: Any = DEFAULTS["spec"]
     headers: Mapping[str, str] | None = field(default=DEFAULTS["headers"], repr=False)
+    handler: Any = field(default=DEFAULTS["handler"], repr=False)
 
     @classmethod
-    def from_kwargs(cls, options: Mapping[str, Any]) -> ClientOptions:
+    def from_kwargs(cls, options: Mapping[str, Any], places: Places | None = None) -> ClientOptions:
         """Check and normalise keyword options; one clear :class:`ConfigError` line if bad."""
-        known = {f.name for f in fields(cls)}
         values: dict[str, Any] = {}
         for name, value in options.items():
-            if name not in known:
-                hint = difflib.get_close_matches(name, sorted(known), n=1)
-                also = f"; did you mean {hint[0]!r}?" if hint else f"; known options: {', '.join(sorted(known))}"
+            if name not in _PARSERS:
+                hint = did_you_mean(close_matches(name, sorted(_PARSERS), n=1), quote=True)
+                also = f"; {hint}" if hint else f"; known options: {', '.join(sorted(_PARSERS))}"
                 raise ConfigError(f"unknown client option {name!r}{also}")
             if value is None and name not in _NONE_MEANS_OFF:
                 continue  # "not given": keep the default
-            values[name] = _NORMALISE.get(name, _keep)(name, value)
+            try:
+                values[name] = parse_option(name, value, places)
+            except OptionValueError as exc:
+                shown = _shown(name, value)
+                raise ConfigError(f"client option {name}={shown}: {exc.describe(value) if shown != '***' else 'expected ' + exc.expected}"
+                                  ) from None
         return cls(**values)
 
 
-def _keep(name: str, value: Any) -> Any:
-    return value
+class OptionValueError(ValueError):
+    """A value an option cannot take; ``expected`` says what it takes (one phrase), ``reason``
+    why a value of the right kind still failed (e.g. "no such file ~/ca.pem")."""
+
+    def __init__(self, expected: str, reason: str | None = None) -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.reason = reason
+
+    def describe(self, value: Any) -> str:
+        """``expected …, got 'v'`` or ``expected …; <reason>`` — the words every source shows."""
+        return f"expected {self.expected}" + (f"; {self.reason}" if self.reason else f", got {value!r}")
 
 
-def _number(name: str, value: Any, *, minimum: float = 0.0, integer: bool = False,
-            positive: bool = False) -> Any:
-    try:
-        number = int(value) if integer else float(value)
-        if isinstance(value, bool) or (integer and float(value) != number):
-            raise ValueError
-    except (TypeError, ValueError):
-        kind = "a whole number" if integer else "a number of seconds"
-        raise ConfigError(f"client option {name}={value!r} must be {kind}") from None
-    if number < minimum or (positive and number <= 0):
-        bound = "greater than 0" if positive else f"at least {minimum:g}"
-        raise ConfigError(f"client option {name}={value!r} must be {bound}")
-    return number
+@dataclass(frozen=True)
+class Places:
+    """Where relative and ``~`` paths of file options point (injectable for tests)."""
+
+    cwd: Path
+    home: Path
+
+    @classmethod
+    def here(cls) -> Places:
+        return cls(Path.cwd(), Path.home())
+
+    def expand(self, value: str) -> Path:
+        if value == "~" or value.startswith("~/"):
+            return self.home / value[2:]
+        path = Path(value)
+        return path if path.is_absolute() else self.cwd / path
+
+    def show(self, path: Path) -> str:
+        """A path as a person would type it: ``~/ca.pem`` rather than the full home."""
+        try:
+            return "~/" + str(path.relative_to(self.home))
+        except ValueError:
+            return str(path)
 
 
-def _seconds(name: str, value: Any) -> float:
-    return float(_number(name, value, positive=True))
+def parse_option(name: str, value: Any, places: Places | None = None) -> Any:
+    """The typed value of option ``name`` for ``value`` (a Python value or the text of a file or
+    environment variable); :class:`OptionValueError` if it cannot be one."""
+    return _PARSERS[name](value, places)
 
 
-def _optional_seconds(name: str, value: Any) -> float | None:
-    return None if value is None else _seconds(name, value)
-
-
-def _non_negative(name: str, value: Any) -> float:
-    return float(_number(name, value))
-
-
-def _count(name: str, value: Any) -> int:
-    return int(_number(name, value, integer=True))
-
-
-def _at_least_one(name: str, value: Any) -> int:
-    return int(_number(name, value, integer=True, minimum=1))
-
-
-def _flag(name: str, value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return None
-
-
-def _verify(name: str, value: Any) -> bool | str:
-    flag = _flag(name, value)
-    if flag is not None:
-        return flag
-    if isinstance(value, str | os.PathLike) and str(value).strip():
-        return os.fspath(value)
-    raise ConfigError(f"client option verify={value!r} must be true, false or a CA bundle path")
-
-
-def _path(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str | os.PathLike) and str(value).strip():
-        return os.fspath(value)
-    raise ConfigError(f"client option {name}={value!r} must be a file path")
-
-
-def _signature_version(name: str, value: Any) -> int | None:
-    if value is None or _flag(name, value) is False or str(value).strip().lower() == "none":
-        return None
-    if str(value).strip() == "3":
-        return 3
-    raise ConfigError(f"client option signature_version={value!r} must be 3 or None")
-
-
-def _method(name: str, value: Any) -> str:
-    text = str(value).strip().lower()
-    if text not in ("auto", "get", "post"):
-        raise ConfigError(f"client option method={value!r} must be 'auto', 'get' or 'post'")
-    return text
-
-
-def _validate(name: str, value: Any) -> bool | str:
-    if str(value).strip().lower() == "auto":
-        return "auto"
-    flag = _flag(name, value)
+def parse_flag(value: Any) -> bool:
+    """True or False for a Python bool or one of ``cs``'s words (any case)."""
+    flag = _flag_or_none(value)
     if flag is None:
-        raise ConfigError(f"client option validate={value!r} must be 'auto', True or False")
+        raise OptionValueError("true or false")
     return flag
 
 
-def _spec(name: str, value: Any) -> Any:
+def parse_integer(what: str, value: Any) -> int:
+    """A whole number, any sign (``what`` names it in the error)."""
+    return int(_number(what, integer=True)(value, None))
+
+
+def _flag_or_none(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return None
+    word = value.strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
+def _shown(name: str, value: Any) -> str:
+    return "***" if name == "headers" else repr(value)
+
+
+Parser = Callable[[Any, "Places | None"], Any]
+
+
+def _number(what: str, *, integer: bool = False, above: float | None = None,
+            at_least: float | None = None) -> Parser:
+    """A parser of numbers (``what``: "a number of seconds") with an optional lower bound."""
+    bound = f" greater than {above:g}" if above is not None else f" of at least {at_least:g}" if at_least is not None else ""
+
+    def parse(value: Any, places: Places | None) -> int | float:
+        if isinstance(value, bool):
+            raise OptionValueError(what)
+        try:
+            number: int | float = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise OptionValueError(what) from None
+        if not math.isfinite(number):
+            raise OptionValueError(what)
+        if integer:
+            if not float(number).is_integer():
+                raise OptionValueError(what)
+            number = int(number)
+        if (above is not None and not number > above) or (at_least is not None and number < at_least):
+            raise OptionValueError(what + bound)
+        return number
+
+    return parse
+
+
+_SECONDS = "a number of seconds"
+_positive_seconds = _number(_SECONDS, above=0)
+
+
+def _optional_seconds(value: Any, places: Places | None) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "none") or _flag_or_none(value) is False:
+        return None
+    return float(_number(_SECONDS + " (or None)", above=0)(value, places))
+
+
+def _file(what: str) -> Parser:
+    def parse(value: Any, places: Places | None) -> str:
+        if not isinstance(value, str | os.PathLike) or not str(value).strip():
+            raise OptionValueError(what)
+        where = places or Places.here()
+        path = where.expand(os.fspath(value).strip())
+        if not path.is_file():
+            raise OptionValueError(what, f"no such file {where.show(path)}")
+        return str(path)
+
+    return parse
+
+
+def _optional_file(value: Any, places: Places | None) -> str | None:
+    return None if value is None else _file("a file path")(value, places)
+
+
+def _verify(value: Any, places: Places | None) -> bool | str:
+    flag = _flag_or_none(value)
+    if flag is not None:
+        return flag
+    return str(_file("true, false or a CA bundle path")(value, places))
+
+
+def _signature_version(value: Any, places: Places | None) -> int | None:
+    if value is None or _flag_or_none(value) is False or str(value).strip().lower() == "none":
+        return None
+    if not isinstance(value, bool) and str(value).strip() == "3":
+        return 3
+    raise OptionValueError("3 or None")
+
+
+def _method(value: Any, places: Places | None) -> str:
+    text = str(value).strip().lower()
+    if not isinstance(value, str) or text not in ("auto", "get", "post"):
+        raise OptionValueError("auto, get or post")
+    return text
+
+
+def _validate(value: Any, places: Places | None) -> bool | str:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    flag = _flag_or_none(value)
+    if flag is None:
+        raise OptionValueError("auto, true or false")
+    return flag
+
+
+def _spec(value: Any, places: Places | None) -> Any:
     from ..spec._spec import Spec
 
     if value is not None and not isinstance(value, Spec):
-        raise ConfigError(f"client option spec must be a cloudstack_magic.Spec, not {type(value).__name__}")
+        raise OptionValueError(f"a cloudstack_magic.Spec, not {type(value).__name__}")
     return value
 
 
-def _headers(name: str, value: Any) -> Mapping[str, str] | None:
+def _headers(value: Any, places: Places | None) -> Mapping[str, str] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise ConfigError("client option headers must be a mapping of header name to value")
+        raise OptionValueError("a mapping of header name to value")
     return {str(k): str(v) for k, v in value.items()}
 
 
-_NORMALISE = {
-    "timeout": _seconds,
+def _handler(value: Any, places: Places | None) -> Any:
+    if value is not None and not callable(value):
+        raise OptionValueError("a function answering a PreparedRequest (see client._transport.Handler)")
+    return value
+
+
+_PARSERS: dict[str, Parser] = {
+    "timeout": _positive_seconds,
     "connect_timeout": _optional_seconds,
     "read_timeout": _optional_seconds,
     "verify": _verify,
-    "cert": _path,
-    "cert_key": _path,
-    "retries": _count,
-    "retry_backoff": _non_negative,
-    "retry_backoff_max": _non_negative,
-    "retry_after_max": _non_negative,
-    "page_concurrency": _at_least_one,
-    "max_page_size": _at_least_one,
-    "async_poll_latency": _seconds,
-    "poll_initial": _seconds,
-    "job_timeout": _seconds,
+    "cert": _optional_file,
+    "cert_key": _optional_file,
+    "retries": _number("a whole number of retries", integer=True, at_least=0),
+    "retry_backoff": _number(_SECONDS, at_least=0),
+    "retry_backoff_max": _number(_SECONDS, at_least=0),
+    "retry_after_max": _number(_SECONDS, at_least=0),
+    "page_concurrency": _number("a whole number of pages", integer=True, at_least=1),
+    "max_page_size": _number("a whole number of rows per page", integer=True, at_least=1),
+    "async_poll_latency": _positive_seconds,
+    "poll_initial": _positive_seconds,
+    "job_timeout": _positive_seconds,
     "signature_version": _signature_version,
-    "expires_in": _seconds,
+    "expires_in": _positive_seconds,
     "method": _method,
-    "post_threshold": _count,
+    "post_threshold": _number("a whole number of bytes", integer=True, at_least=0),
     "validate": _validate,
     "spec": _spec,
     "headers": _headers,
+    "handler": _handler,
 }
+assert set(_PARSERS) == set(DEFAULTS), "every option has a default and a parser"

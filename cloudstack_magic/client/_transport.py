@@ -1,30 +1,42 @@
 """The HTTP edge, and the only module that uses aiohttp.
 
 It owns the one ``aiohttp.ClientSession`` per client (created lazily on the loop the client is
-first used on), GET or POST, timeouts, TLS, safe retries and the mapping of every aiohttp,
-timeout and JSON failure onto the exception tree of ``_errors``. Nothing above this module sees
-an aiohttp exception.
+first used on), GET or POST, timeouts, TLS, safe retries and the mapping of every aiohttp and
+timeout failure onto the exception tree of ``_errors`` (answers are read by ``_answers``).
+Nothing above this module sees an aiohttp exception.
+
+**The seam.** ``ClientOptions.handler`` replaces HTTP with a plain function or coroutine
+(in the spirit of httpx's ``MockTransport``): it gets the :class:`PreparedRequest` and returns
+a :class:`~._answers.Reply`, or raises ``TimeoutError`` (no answer in time),
+``ConnectionRefusedError`` (nothing was sent) or ``ConnectionResetError`` (dropped after
+sending). Everything above the HTTP exchange — retries, answer reading, masking, unknown
+outcomes — runs the same either way, so tests of the client's logic need no HTTP mock.
 
 Retry rule: only a *read-only* command is ever sent twice (see :func:`is_read_only`), and only
 after a connection error, a dropped connection, HTTP 429 or a 5xx that is not one of
 CloudStack's own answers (531–537 say "permission", "limit", "capacity"… and stay the same).
+A state-changing command is sent once: redirects are not followed for it, and aiohttp's own
+silent re-send of a GET on a dropped keep-alive connection is turned off.
+
+**No leaks.** Errors are raised outside the ``except`` block that caught aiohttp's, so no
+exception of the package chains (``__context__``) an aiohttp error whose text holds the signed
+URL, and no frame of its traceback holds aiohttp's ``ClientResponse`` (whose repr does).
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import gc
-import json
+import inspect
 import random
 import re
 import ssl
-import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
 from yarl import URL
 
 from .._errors import (
@@ -33,23 +45,26 @@ from .._errors import (
     ConnectError,
     InvalidResponseError,
     RequestTimeout,
-    ThrottledError,
     TransportError,
-    error_for_status,
     redact,
 )
+from ._answers import Answer, Call, Masker, Reply, read_answer, unwrap
 from ._options import ClientOptions
 from ._signing import query_string, signed_params
 
-__all__ = ["PreparedRequest", "Transport", "build_request", "is_read_only", "show_endpoint"]
+__all__ = ["Handler", "PreparedRequest", "Reply", "Transport", "build_request", "is_read_only",
+           "show_endpoint", "unwrap"]
 
 _READ_ONLY_PREFIXES = ("list", "get", "query")
 #: ``get…`` commands that create something (an upload slot) and so must never be repeated.
 _NOT_READ_ONLY = ("getuploadparams",)
 _POST_PARAMS = ("userdata", "password")
-#: Statuses worth a second try for a read-only command.
-_RETRY_STATUSES = frozenset({429, *range(500, 531)}) - {501, 505}
 _CONNECT_TIMEOUT = getattr(aiohttp, "ConnectionTimeoutError", ())
+#: Longest status line and header field read from a server (aiohttp's default is 8190): large
+#: enough that a refusal echoing a long value in a header is read as the refusal it is.
+MAX_HEADER_BYTES = 256 * 1024
+#: Redirects followed for a read-only command (never any for a state-changing one).
+MAX_REDIRECTS = 5
 
 
 def is_read_only(command: str) -> bool:
@@ -99,8 +114,13 @@ def build_request(endpoint: str, params: dict[str, str], api_key: str, secret: s
     return PreparedRequest("POST", endpoint, signed, query)
 
 
+#: The seam: answers a prepared request instead of HTTP (plain function or coroutine).
+Handler: TypeAlias = Callable[["PreparedRequest"], "Reply | Awaitable[Reply]"]
+
+
 class Transport:
-    """Sends prepared requests over one keep-alive session and returns the decoded JSON body."""
+    """Sends prepared requests (over one keep-alive session, or to the ``handler`` option) and
+    returns the decoded JSON body."""
 
     def __init__(self, endpoint: str, options: ClientOptions, secrets: tuple[str, ...] = ()) -> None:
         parts = urlsplit(endpoint)
@@ -113,11 +133,15 @@ class Transport:
         self.endpoint = endpoint
         self.shown = show_endpoint(endpoint)
         self.options = options
+        self._handler: Handler | None = options.handler
         self._ssl = _ssl_setting(options)
-        self._secrets = tuple(secret for secret in secrets if secret)
+        self._mask = Masker(tuple(secret for secret in secrets if secret))
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Transport {self.shown}{' (handler)' if self._handler else ''}>"
 
     @property
     def closed(self) -> bool:
@@ -141,6 +165,7 @@ class Transport:
                                               sock_read=self.options.read_timeout),
                 connector=aiohttp.TCPConnector(ssl=self._ssl),
                 headers={"User-Agent": f"cloudstack-magic/{__version__}", **(self.options.headers or {})},
+                max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
             )
             # aiohttp silently re-sends a GET once when a reused keep-alive connection drops.
             # CloudStack sends state-changing commands by GET too, so only our rule may retry.
@@ -159,188 +184,125 @@ class Transport:
         """Send ``request``, retrying only read-only commands; the decoded JSON body."""
         if read_only is None:
             read_only = is_read_only(command)
+        call = Call(command, read_only, request.params, self.shown, self._mask)
         attempts = self.options.retries + 1 if read_only else 1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._send_once(request, command, read_only)
+                return await self._send_once(request, call)
             except CloudStackClientException as exc:
                 delay = self._retry_delay(exc, attempt) if attempt < attempts else None
                 if delay is None:
-                    if attempt > 1:
-                        exc.message = f"{exc.message} (gave up after {attempt} attempts)"
-                    self._scrub(exc)
+                    exc.attempts = attempt
                     raise
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _scrub(self, exc: CloudStackClientException) -> None:
-        """Last line of defence: the key and secret never leave in a message, whatever echoed them."""
-        for secret in self._secrets:
-            exc.message = exc.message.replace(secret, "***")
-            if exc.error_text:
-                exc.error_text = exc.error_text.replace(secret, "***")
-        exc.args = (exc.message,)
-
     def _retry_delay(self, exc: CloudStackClientException, attempt: int) -> float | None:
-        if not getattr(exc, "retryable", False):
+        if not exc.retryable:
             return None
-        retry_after = getattr(exc, "retry_after", None)
+        retry_after = exc.retry_after
         if retry_after is not None:
             return retry_after if retry_after <= self.options.retry_after_max else None
         ceiling = min(self.options.retry_backoff_max, self.options.retry_backoff * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)  # "equal jitter": spread, but never zero
 
-    async def _send_once(self, request: PreparedRequest, command: str, read_only: bool) -> Any:
-        session = self._session_here()
+    async def _send_once(self, request: PreparedRequest, call: Call) -> Any:
+        """One exchange, read. The error is raised *after* the ``except`` block, so it chains
+        nothing of aiohttp's (whose messages and reprs carry the signed URL)."""
+        error: CloudStackClientException | None = None
         try:
-            if request.method == "GET":
-                response_cm = session.get(URL(request.url, encoded=True))
+            if self._handler is not None:
+                answer = await self._ask_handler(request)
             else:
-                response_cm = session.post(request.url, data=(request.body or "").encode("ascii"),
-                                           headers={"Content-Type": "application/x-www-form-urlencoded"})
-            async with response_cm as response:
-                raw = await response.read()
-                return self._decode(response.status, response.headers, raw, command)
-        except CloudStackClientException:
-            raise
-        except _CONNECT_TIMEOUT as exc:
-            raise self._connect_error(command, f"timed out connecting after {self.options.connect_timeout:g} s",
-                                      exc) from None
-        except aiohttp.ClientSSLError as exc:
-            raise self._connect_error(command, f"TLS failed ({_one_line(exc)}); for a private CA pass "
-                                      "verify='/path/to/ca.pem'", exc, retryable=False) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise self._connect_error(command, _one_line(exc.os_error.strerror or exc), exc) from None
-        except (aiohttp.ServerTimeoutError, TimeoutError):
-            raise self._timeout(command, read_only) from None
-        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError,
-                aiohttp.ClientResponseError) as exc:
-            raise self._dropped(command, read_only, exc) from None
-        except aiohttp.ClientError as exc:
-            raise TransportError(redact(f"{command}: request to {self.shown} failed: {_one_line(exc)}"),
-                                 command=command) from None
-        except (ssl.SSLError, OSError) as exc:
-            raise self._connect_error(command, _one_line(exc), exc) from None
-
-    def _connect_error(self, command: str, reason: str, exc: BaseException, *, retryable: bool = True) -> ConnectError:
-        error = ConnectError(f"{command}: cannot connect to {self.shown}: {redact(reason)} (nothing was sent)",
-                             command=command)
-        error.retryable = retryable  # type: ignore[attr-defined]
-        return error
-
-    def _timeout(self, command: str, read_only: bool) -> RequestTimeout:
-        limit = f"{self.options.timeout:g} s"
-        if read_only:
-            return RequestTimeout(f"{command}: no answer from {self.shown} within {limit}; raise timeout= "
-                                  "or narrow the query", command=command)
-        return RequestTimeout(f"{command}: no answer from {self.shown} within {limit}; the command may or may "
-                              "not have run on the server: check with listAsyncJobs or the matching list "
-                              "command before sending it again", command=command)
-
-    def _dropped(self, command: str, read_only: bool, exc: BaseException) -> TransportError:
-        what = f"{command}: the connection to {self.shown} broke before a full answer ({_one_line(exc)})"
-        if not read_only:
-            what += ("; the command may or may not have run on the server: check with listAsyncJobs or "
-                     "the matching list command before sending it again")
-        error = TransportError(redact(what), command=command)
-        error.retryable = True  # type: ignore[attr-defined]
-        return error
-
-    def _decode(self, status: int, headers: Any, raw: bytes, command: str) -> Any:
-        content_type = headers.get("Content-Type", "")
-        try:
-            body = _parse_json(raw) if raw.strip() else None
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            if status == 429:
-                raise _throttled(command, status, headers, "API rate limit exceeded", None, None, None)
-            sample = _one_line(raw[:120].decode("utf-8", "replace"))
-            error = InvalidResponseError(
-                f"{command}: {self.shown} answered HTTP {status} with {content_type or 'no content type'}, "
-                f"not CloudStack JSON" + (f": {redact(sample)!r}" if sample else " (empty body)"),
-                status=status, command=command)
-            error.retryable = status in _RETRY_STATUSES  # type: ignore[attr-defined]
+                answer = await self._exchange(request, call.read_only)
+        except CloudStackClientException as exc:
+            error = exc
+        except BaseException as exc:  # noqa: BLE001 -- mapped below or re-raised as is
+            error = self._failure(exc, call)
+            if error is None:
+                raise
+        if error is not None:
             raise error
-        inner = unwrap(body)
-        is_error = isinstance(inner, dict) and "errorcode" in inner and "errortext" in inner
-        if status >= 400 or is_error:
-            raise _api_error(command, status, headers, inner if isinstance(inner, dict) else {}, body)
-        return body
+        return read_answer(answer, call)
 
+    async def _ask_handler(self, request: PreparedRequest) -> Answer:
+        self._check_open()
+        assert self._handler is not None
+        result = self._handler(request)
+        reply = await result if inspect.isawaitable(result) else result
+        if not isinstance(reply, Reply):
+            raise TypeError(f"a transport handler must return a Reply, not {type(reply).__name__}")
+        headers, raw = reply.raw()
+        return Answer(reply.status, headers, raw)
 
-def _parse_json(raw: bytes) -> Any:
-    """``json.loads`` with the cyclic garbage collector paused.
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this CloudStack client is closed; create a new one")
 
-    A 500-row page is ~100,000 new containers; each allocation burst triggers collections that
-    walk every row read so far, which made GC a third of a long listing's time. Parsed JSON holds
-    no reference cycles, so pausing the collector for the parse defers nothing it could free.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return json.loads(raw)
-    finally:
-        if enabled:
-            gc.enable()
+    async def _exchange(self, request: PreparedRequest, read_only: bool) -> Answer:
+        """The HTTP exchange itself: the only frame that holds aiohttp's response object."""
+        session = self._session_here()
+        if request.method == "GET":
+            response_cm = session.get(URL(request.url, encoded=True), allow_redirects=read_only,
+                                      max_redirects=MAX_REDIRECTS)
+        else:
+            response_cm = session.post(request.url, data=(request.body or "").encode("ascii"),
+                                       headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                       allow_redirects=read_only, max_redirects=MAX_REDIRECTS)
+        async with response_cm as response:
+            raw = await response.read()
+            return Answer(response.status, dict(response.headers), raw)
 
-
-def unwrap(body: Any) -> Any:
-    """The reply without its ``<command>response`` wrapper (the body itself if it has none)."""
-    if isinstance(body, dict) and len(body) == 1:
-        (key, value), = body.items()
-        if key.endswith("response"):
-            return value
-    return body
-
-
-def _api_error(command: str, status: int, headers: Any, inner: dict[str, Any], body: Any) -> CloudStackClientException:
-    code = _int(inner.get("errorcode")) or status
-    text = _one_line(inner.get("errortext") or "") or f"HTTP {status}"
-    cserrorcode = _int(inner.get("cserrorcode"))
-    if code == 429 or status == 429:
-        return _throttled(command, status, headers, text, code, cserrorcode, body)
-    detail = f"error {code}" + (f", cserrorcode {cserrorcode}" if cserrorcode else "")
-    hint = ""
-    if code == 401:
-        hint = ": check the API key and secret, the command name's spelling and case, and the clock"
-    error = error_for_status(code)(
-        redact(f"{command}: {text} ({detail}){hint}"), code, text, body,
-        status=status, cserrorcode=cserrorcode, command=command)
-    error.retryable = status in _RETRY_STATUSES  # type: ignore[attr-defined]
-    return error
-
-
-def _throttled(command: str, status: int, headers: Any, text: str, code: int | None,
-               cserrorcode: int | None, body: Any) -> ThrottledError:
-    retry_after = _retry_after(headers.get("Retry-After"))
-    wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-    error = ThrottledError(redact(f"{command}: {text} (error {code or status}){wait}"), code or status, text,
-                           body, status=status, cserrorcode=cserrorcode, command=command)
-    error.retry_after = retry_after
-    error.retryable = True  # type: ignore[attr-defined]
-    return error
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
+    def _failure(self, exc: BaseException, call: Call) -> CloudStackClientException | None:
+        """The package's error for a failed exchange, or None to let ``exc`` through as is
+        (cancellation, programming errors)."""
+        command, read_only = call.command, call.read_only
+        if isinstance(exc, _CONNECT_TIMEOUT):
+            return self._connect_error(command, f"timed out connecting after {self.options.connect_timeout:g} s")
+        if isinstance(exc, aiohttp.ClientSSLError):
+            return self._connect_error(command, f"TLS failed ({_one_line(exc)}); for a private CA pass "
+                                       "verify='/path/to/ca.pem'", retryable=False)
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return self._connect_error(command, _one_line(exc.os_error.strerror or exc))
+        if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
+            return self._timeout(call)
+        if isinstance(exc, aiohttp.TooManyRedirects):
+            return InvalidResponseError(
+                self._mask(f"{command}: {self.shown} redirected more than {MAX_REDIRECTS} times (a redirect "
+                           "loop, often http:// vs https:// or a login page): check the endpoint URL"),
+                command=command, status=exc.status or None)
+        if isinstance(exc, aiohttp.ClientResponseError) and isinstance(exc.__cause__, HttpProcessingError):
+            return InvalidResponseError(
+                self._mask(f"{command}: {self.shown} sent an answer that cannot be read "
+                           f"({_one_line(exc.__cause__.message)[:80]}){call.unknown_outcome()}"),
+                command=command, outcome_unknown=not read_only)
+        if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError | aiohttp.ClientPayloadError
+                      | aiohttp.ClientResponseError | ConnectionResetError | BrokenPipeError):
+            return self._dropped(call, exc)
+        if isinstance(exc, aiohttp.ClientError):
+            return TransportError(self._mask(f"{command}: request to {self.shown} failed: {_one_line(exc)}"),
+                                  command=command)
+        if isinstance(exc, ssl.SSLError | OSError):
+            return self._connect_error(command, _one_line(exc))
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
+    def _connect_error(self, command: str, reason: str, *, retryable: bool = True) -> ConnectError:
+        return ConnectError(self._mask(f"{command}: cannot connect to {self.shown}: {reason} (nothing was sent)"),
+                            command=command, retryable=retryable)
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    def _timeout(self, call: Call) -> RequestTimeout:
+        limit = f"{self.options.timeout:g} s"
+        if call.read_only:
+            return RequestTimeout(f"{call.command}: no answer from {self.shown} within {limit}; raise timeout= "
+                                  "or narrow the query", command=call.command)
+        return RequestTimeout(self._mask(f"{call.command}: no answer from {self.shown} within {limit}"
+                                         f"{call.unknown_outcome()}"),
+                              command=call.command, outcome_unknown=True)
+
+    def _dropped(self, call: Call, exc: BaseException) -> TransportError:
+        what = f"{call.command}: the connection to {self.shown} broke before a full answer ({_one_line(exc)})"
+        return TransportError(self._mask(what + call.unknown_outcome()), command=call.command, retryable=True,
+                              outcome_unknown=not call.read_only)
 
 
 def _one_line(value: Any) -> str:

@@ -38,8 +38,6 @@ never quoting a key, secret or header value.
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -60,6 +58,8 @@ from ._sources import (
 )
 from ._write import write_region_file
 from .._errors import ConfigError
+from .._suggest import close_matches
+from ..client._options import OptionValueError, Places, parse_flag, parse_integer, parse_option
 
 __all__ = [
     "ENVIRONMENT_REGION",
@@ -72,8 +72,6 @@ __all__ = [
 
 DEFAULT_SECTION = "cloudstack"
 REQUIRED_KEYS = ("endpoint", "key", "secret")
-_TRUE = ("y", "yes", "t", "true", "on", "1")  # cs's strtobool words
-_FALSE = ("n", "no", "f", "false", "off", "0")
 _NO_CONFIG = (
     "no CloudStack configuration found: set CLOUDSTACK_ENDPOINT, CLOUDSTACK_KEY and "
     "CLOUDSTACK_SECRET, or create ~/.cloudstack.ini or ./cloudstack.ini with a [cloudstack] "
@@ -207,21 +205,18 @@ def _build(raw: Raw, cwd: Path, home: Path) -> Region:
             "use e.g. https://cloud.example.com/client/api"
         )
     options: dict[str, Any] = {}
+    places = Places(cwd, home)
     for key, value in values.items():
-        if key in _CHECKS:
-            option, check = _CHECKS[key]
+        if key in _KEYS:
             try:
-                options[option] = check(value, cwd, home)
-            except ValueError as exc:
-                raise ConfigError(f"{raw.where[key]}: {exc}") from None
+                options.update(_KEYS[key](value, places))
+            except OptionValueError as exc:
+                raise ConfigError(f"{raw.where[key]}: {exc.describe(value)}") from None
     post = options.pop("postrequest", None)
     if post is not None:
         options.setdefault("method", "post" if post else "get")
     if options.pop("dangerous_no_tls_verify", False) and not options.get("verify"):
         options["verify"] = False  # cs: a CA bundle given in `verify` still wins
-    if options.get("expires_in", 0) < 0:  # cs then sends neither signatureVersion nor expires
-        del options["expires_in"]
-        options["signature_version"] = None
     headers = {k[len("header_") :]: v for k, v in values.items() if k.startswith("header_") and v}
     if headers:
         options["headers"] = headers
@@ -244,82 +239,44 @@ def _missing(raw: Raw, key: str) -> str:
             hint += " (cloudstack-magic signs with API keys; password login is not supported)"
     else:
         name, hint = key, f"add `{key} = ...` or set {ENV_PREFIX}{key.upper()}"
-    typo = difflib.get_close_matches(name, [k for k in raw.values if k not in CS_KEYS], n=1)
+    typo = close_matches(name, [k for k in raw.values if k not in CS_KEYS], n=1)
     if typo:
         hint += f"; is {typo[0]!r} a misspelling?"
     return f"{raw.source}: missing key {name!r}; {hint}"
 
 
-def _bool(value: str, cwd: Path | None = None, home: Path | None = None) -> bool:
-    word = value.strip().lower()
-    if word in _TRUE or word in _FALSE:
-        return word in _TRUE
-    raise ValueError(f"expected true or false, got {value!r}")
-
-
-def _number(kind: type[int] | type[float], what: str, *, above: float | None = None,
-            at_least: float | None = None) -> Callable[[str, Path, Path], int | float]:  # fmt: skip
-    def check(value: str, cwd: Path, home: Path) -> int | float:
-        try:
-            number = kind(value.strip())
-        except ValueError:
-            raise ValueError(f"expected {what}, got {value!r}") from None
-        if not math.isfinite(number):
-            raise ValueError(f"expected {what}, got {value!r}")
-        if above is not None and not number > above:
-            raise ValueError(f"expected {what} greater than {above:g}, got {value!r}")
-        if at_least is not None and number < at_least:
-            raise ValueError(f"expected {what} of at least {at_least:g}, got {value!r}")
-        return number
-
-    return check
-
-
-def _file(value: str, cwd: Path, home: Path) -> str:
-    path = expand(value.strip(), cwd, home)
-    if not path.is_file():
-        raise ValueError(f"no such file {show(path, home)}")
-    return str(path)
-
-
-def _verify(value: str, cwd: Path, home: Path) -> bool | str:
-    if value.strip().lower() in _TRUE + _FALSE:
-        return _bool(value)
-    path = expand(value.strip(), cwd, home)
-    if not path.exists():
-        raise ValueError(
-            f"expected true, false or a CA bundle path; no such file {show(path, home)}"
-        )
-    return str(path)
-
-
-def _expiration(value: str, cwd: Path, home: Path) -> int:
-    seconds = int(_number(int, "a whole number of seconds")(value, cwd, home))
+def _expiration(value: str, places: Places) -> dict[str, Any]:
+    """cs's ``expiration``: seconds ahead, or a negative number for requests that never expire."""
+    seconds = parse_integer("a whole number of seconds", value)
     if seconds == 0:  # requests would expire as they are sent
-        raise ValueError("0 expires every request at once; use seconds ahead, or -1 for no expiry")
-    return seconds
+        raise OptionValueError("seconds ahead, or -1 for no expiry (0 expires every request at once)")
+    if seconds < 0:  # cs then sends neither signatureVersion nor expires
+        return {"signature_version": None}
+    return {"expires_in": parse_option("expires_in", value, places)}
 
 
-def _method(value: str, cwd: Path, home: Path) -> str:
-    if value.strip().lower() not in ("get", "post", "auto"):
-        raise ValueError(f"expected get, post or auto, got {value!r}")
-    return value.strip().lower()
+def _option(name: str) -> Callable[[str, Places], dict[str, Any]]:
+    """A key read by the client's one parser of option ``name``."""
+    return lambda value, places: {name: parse_option(name, value, places)}
 
 
-_SECONDS = "a number of seconds"
-#: raw key -> (client option name, check turning the string into the option's value)
-_CHECKS: dict[str, tuple[str, Callable[[str, Path, Path], Any]]] = {
-    "timeout": ("timeout", _number(float, _SECONDS, above=0)),
-    "verify": ("verify", _verify),
-    "verifycert": ("verify", _bool),
-    "cert": ("cert", _file),
-    "cert_key": ("cert_key", _file),
-    "retry": ("retries", _number(int, "a whole number of retries", at_least=0)),
-    "expiration": ("expires_in", _expiration),
-    "poll_interval": ("async_poll_latency", _number(float, _SECONDS, above=0)),
-    "job_timeout": ("job_timeout", _number(float, _SECONDS, above=0)),
-    "method": ("method", _method),
-    "postrequest": ("postrequest", _bool),
-    "dangerous_no_tls_verify": ("dangerous_no_tls_verify", _bool),
-    "page_size": ("max_page_size", _number(int, "a whole number of rows per page", at_least=1)),
+def _flag(name: str) -> Callable[[str, Places], dict[str, Any]]:
+    return lambda value, places: {name: parse_flag(value)}
+
+
+#: config key (cs's, CloudMonkey's or ours) -> what it sets, read by the client's one parser.
+_KEYS: dict[str, Callable[[str, Places], dict[str, Any]]] = {
+    "timeout": _option("timeout"),
+    "verify": _option("verify"),
+    "verifycert": _flag("verify"),
+    "cert": _option("cert"),
+    "cert_key": _option("cert_key"),
+    "retry": _option("retries"),
+    "expiration": _expiration,
+    "poll_interval": _option("async_poll_latency"),
+    "job_timeout": _option("job_timeout"),
+    "method": _option("method"),
+    "postrequest": _flag("postrequest"),
+    "dangerous_no_tls_verify": _flag("dangerous_no_tls_verify"),
+    "page_size": _option("max_page_size"),
 }

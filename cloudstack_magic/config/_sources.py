@@ -10,7 +10,10 @@ repeat the offending line, which may hold a secret, so they are replaced.
 from __future__ import annotations
 
 import configparser
+import os
 import re
+import stat
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,31 @@ CMK_SETTINGS = ("timeout", "verifycert", "postrequest")
 _CMK_TOP = "\x00top"
 _CMK_CORE_SECTIONS = (_CMK_TOP, "core", "DEFAULT")
 _NO_DEFAULT = "\x00none"  # makes configparser treat [DEFAULT] as a plain section
+
+
+class InsecureConfigWarning(UserWarning):
+    """A configuration file holding a secret key can be read by other users."""
+
+
+#: Files already warned about in this process (one warning per file, not one per load).
+_WARNED: set[tuple[str, int]] = set()
+
+
+def warn_if_readable_by_others(path: Path, shown: str, parser: configparser.RawConfigParser,
+                               secret_key: str) -> None:
+    """One :class:`InsecureConfigWarning` when ``path`` holds ``secret_key`` and its group or
+    others may read it (``cs`` and CloudMonkey keep theirs 0600 too)."""
+    if os.name == "nt" or not any(parser.has_option(s, secret_key) for s in parser.sections()):
+        return
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    if not mode & 0o077 or (str(path.resolve()), mode) in _WARNED:
+        return
+    _WARNED.add((str(path.resolve()), mode))
+    warnings.warn(f"{shown} holds a secret key and other users can read it (mode {mode:04o}); "
+                  f"run: chmod 600 {shown}", InsecureConfigWarning, stacklevel=2)
 
 
 @dataclass
@@ -163,6 +191,7 @@ def _read_ini(
         text = read_text(path, shown)
         single = configparser.RawConfigParser(default_section=_NO_DEFAULT)
         parse(text, shown, single)  # checks the file and tells which file set which key
+        warn_if_readable_by_others(path, shown, single, "secret")
         merged.read_string(text, source=shown)
         for section in single.sections():
             files_of.setdefault(section, []).append(shown)
@@ -196,6 +225,7 @@ def _read_cmk(path: Path, home: Path) -> tuple[dict[str, Raw], str | None]:
     shown = show(path, home)
     parser = configparser.RawConfigParser(default_section=_NO_DEFAULT, strict=False)
     parse(f"[{_CMK_TOP}]\n" + read_text(path, shown), shown, parser, line_offset=1)
+    warn_if_readable_by_others(path, shown, parser, "secretkey")
     core: dict[str, tuple[str, str]] = {}  # key -> (value, where)
     for section in _CMK_CORE_SECTIONS:
         if parser.has_section(section):

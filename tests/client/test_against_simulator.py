@@ -105,3 +105,19 @@ async def test_a_server_with_a_lower_page_size_limit_lists_everything(fresh_simu
     for result in (first, again, halves):
         rows = result["virtualmachine"]
         assert result["count"] == len(rows) == expected == len({vm["id"] for vm in rows})
+
+
+async def test_a_misspelled_or_mistyped_parameter_never_reaches_the_server(
+        fresh_simulator: Callable[..., Any]) -> None:
+    from cloudstack_magic import InvalidParameterError
+
+    sim = fresh_simulator(vms=5)
+    async with client(sim) as cs:
+        with pytest.raises(InvalidParameterError, match="did you mean state"):
+            await cs.listVirtualMachines(listall=True, stat="Running")  # would list every state
+        with pytest.raises(InvalidParameterError, match="is not a boolean"):
+            await cs.listVirtualMachines(listall="maybe")  # the server reads it as false
+        await cs.fetch_spec()
+        with pytest.raises(InvalidParameterError, match="CloudMonkey"):
+            await cs.listVirtualMachines(filter="name,state")
+    assert set(sim.stats()["commands"]) == {"listApis"}

@@ -1,5 +1,6 @@
-"""The client over mocked HTTP: request/attribute/call forms, signing on the wire, paging and jobs
-through the real call path, validation against a live spec, prepare(), lifecycle."""
+"""The client's logic through the transport seam (a fake server, no HTTP): request/attribute/call
+forms, signing of what is sent, paging and jobs through the real call path, validation against a
+live spec, prepare(), lifecycle."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from aioresponses import CallbackResult
-from aioresponses import aioresponses as Aioresponses
 
 from cloudstack_magic import (
     BadRequestError,
@@ -16,6 +15,7 @@ from cloudstack_magic import (
     CommandError,
     ConfigError,
     ConnectError,
+    InvalidParameterError,
     JobFailedError,
     JobTimeoutError,
     abandoned_job,
@@ -24,39 +24,54 @@ from cloudstack_magic import (
     Spec,
     UnknownCommandError,
 )
-from cloudstack_magic.client._client import _LIVE_SPECS
+from cloudstack_magic.client._answers import Reply
 
-from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of, sent_params, server_accepts
+from .conftest import (
+    DEPLOY,
+    ENDPOINT,
+    JOB,
+    KEY,
+    OFFERING,
+    SECRET,
+    TEMPLATE,
+    USER,
+    VM,
+    ZONE,
+    FakeServer,
+    json_reply,
+    server_accepts,
+)
 
 
 VMS = [{"id": f"vm-{i:03d}", "name": f"vm{i}"} for i in range(23)]
 
 
-def vm_pages(url: Any, **kwargs: Any) -> CallbackResult:
-    params = sent_params(url, kwargs)
+def vm_pages(params: dict[str, str]) -> Reply:
     page, size = int(params["page"]), int(params["pagesize"])
     rows = VMS[(page - 1) * size:page * size]
     body: dict[str, Any] = {"count": len(VMS), "virtualmachine": rows} if rows else {"count": len(VMS)}
-    return CallbackResult(payload={"listvirtualmachinesresponse": body})
+    return json_reply("listVirtualMachines", body)
 
 
-async def test_request_unwraps_and_signs_what_the_server_checks(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listZones"), payload={"listzonesresponse": {"count": 1, "zone": [{"id": "z1"}]}})
-    assert await cs.request("listZones", available=True) == {"count": 1, "zone": [{"id": "z1"}]}
-    ((url, _),) = requests_of(http)
-    params = sent_params(url)
+def client(fake: FakeServer, **options: Any) -> CloudStack:
+    return CloudStack(ENDPOINT, KEY, SECRET, handler=fake, **options)
+
+
+async def test_request_unwraps_and_signs_what_the_server_checks(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listZones"] = json_reply("listZones", {"count": 1, "zone": [{"id": "z1"}]})
+    assert await fake_cs.request("listZones", available=True) == {"count": 1, "zone": [{"id": "z1"}]}
+    (params,) = fake.sent()
     assert params["apiKey"] == KEY and params["response"] == "json" and params["available"] == "true"
     assert params["signatureVersion"] == "3" and params["expires"].endswith("+0000")
     assert (params["page"], params["pagesize"]) == ("1", "500")
     assert server_accepts(params)
 
 
-async def test_attribute_form_and_tricky_values_on_the_wire(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listTemplates"), payload={"listtemplatesresponse": {}})
-    assert await cs.listTemplates(keyword="a~b (c)*+&=é", templatefilter="all",
-                                  tags=[{"key": "env", "value": "a b"}]) == {}
-    ((url, _),) = requests_of(http)
-    params = sent_params(url)
+async def test_attribute_form_and_tricky_values_are_signed(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listTemplates"] = json_reply("listTemplates", {})
+    assert await fake_cs.listTemplates(keyword="a~b (c)*+&=é", templatefilter="all",
+                                       tags=[{"key": "env", "value": "a b"}]) == {}
+    (params,) = fake.sent()
     assert params["keyword"] == "a~b (c)*+&=é" and params["tags[0].value"] == "a b"
     assert server_accepts(params)
 
@@ -68,75 +83,83 @@ def test_attribute_form_is_not_offered_for_tool_probes(cs: CloudStack) -> None:
     assert "deployVirtualMachine" in dir(cs)
 
 
-async def test_lists_are_paged_concurrently_and_merged(http: Aioresponses) -> None:
-    http.get(command_url("listVirtualMachines"), callback=vm_pages, repeat=True)
+async def test_lists_are_paged_concurrently_and_merged(fake: FakeServer) -> None:
+    fake.answers["listVirtualMachines"] = vm_pages
     events: list[PageProgress] = []
-    async with CloudStack(ENDPOINT, KEY, SECRET, max_page_size=5) as cs:
+    async with client(fake, max_page_size=5) as cs:
         result = await cs.call("listVirtualMachines", {"listall": True}, progress=events.append)
     assert result == {"count": 23, "virtualmachine": VMS}
-    assert sorted(sent_params(u)["page"] for u, _ in requests_of(http)) == ["1", "2", "3", "4", "5"]
+    assert sorted(p["page"] for p in fake.sent()) == ["1", "2", "3", "4", "5"]
     assert events[-1].done and events[-1].pages_total == 5 and events[-1].rows_done == 23
 
 
-async def test_caller_page_gets_exactly_that_page(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listVirtualMachines"), callback=vm_pages, repeat=True)
-    result = await cs.listVirtualMachines(page=2, pagesize=10)
+async def test_caller_page_gets_exactly_that_page(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = vm_pages
+    result = await fake_cs.listVirtualMachines(page=2, pagesize=10)
     assert result == {"count": 23, "virtualmachine": VMS[10:20]}
-    assert len(requests_of(http)) == 1
+    assert len(fake.sent()) == 1
 
 
-async def test_fetch_all_false_sends_one_plain_request(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listVirtualMachines"), payload={"listvirtualmachinesresponse": {"count": 23,
-                                                                                         "virtualmachine": VMS[:5]}})
-    assert (await cs.call("listVirtualMachines", fetch_all=False))["count"] == 23
-    ((url, _),) = requests_of(http)
-    assert "page" not in sent_params(url)
+async def test_fetch_all_false_sends_one_plain_request(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = json_reply("listVirtualMachines", {"count": 23, "virtualmachine": VMS[:5]})
+    assert (await fake_cs.call("listVirtualMachines", fetch_all=False))["count"] == 23
+    (params,) = fake.sent()
+    assert "page" not in params
 
 
-async def test_unknown_list_command_is_paged_by_its_name(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listQuantumWidgets"), payload={"listquantumwidgetsresponse": {"count": 1, "w": [{"id": 1}]}})
-    assert await cs.listQuantumWidgets() == {"count": 1, "w": [{"id": 1}]}
-    assert sent_params(requests_of(http)[0][0])["page"] == "1"
+async def test_unknown_list_command_is_paged_by_its_name(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listQuantumWidgets"] = json_reply("listQuantumWidgets", {"count": 1, "w": [{"id": 1}]})
+    assert await fake_cs.listQuantumWidgets() == {"count": 1, "w": [{"id": 1}]}
+    assert fake.sent()[0]["page"] == "1"
 
 
-async def test_async_command_waits_for_its_job(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("deployVirtualMachine"), payload={"deployvirtualmachineresponse": {"id": "vm-9", "jobid": "j9"}})
-    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j9", "jobstatus": 0}})
-    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {
-        "jobid": "j9", "jobstatus": 1, "jobresult": {"virtualmachine": {"id": "vm-9", "state": "Running"}}}})
-    result = await cs.deployVirtualMachine(serviceofferingid="s", templateid="t", zoneid="z")
+def job(jobid: str, status: int, result: dict[str, Any] | None = None) -> Reply:
+    body: dict[str, Any] = {"jobid": jobid, "jobstatus": status}
+    if result is not None:
+        body["jobresult"] = result
+    return json_reply("queryAsyncJobResult", body)
+
+
+async def test_async_command_waits_for_its_job(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["deployVirtualMachine"] = json_reply("deployVirtualMachine", {"id": "vm-9", "jobid": "j9"})
+    fake.answers["queryAsyncJobResult"] = [
+        job("j9", 0), job("j9", 1, {"virtualmachine": {"id": "vm-9", "state": "Running"}})]
+    result = await fake_cs.deployVirtualMachine(**DEPLOY)
     assert result == {"virtualmachine": {"id": "vm-9", "state": "Running"}}
-    queries = [sent_params(u) for u, _ in requests_of(http) if "queryAsyncJobResult" in str(u)]
+    queries = fake.sent("queryAsyncJobResult")
     assert [q["jobid"] for q in queries] == ["j9", "j9"] and all(server_accepts(q) for q in queries)
 
 
-async def test_wait_false_returns_the_jobid(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("startVirtualMachine"), payload={"startvirtualmachineresponse": {"jobid": "j1"}})
-    assert await cs.call("startVirtualMachine", {"id": "vm-1"}, wait=False) == {"jobid": "j1"}
+async def test_wait_false_returns_the_jobid(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["startVirtualMachine"] = json_reply("startVirtualMachine", {"jobid": "j1"})
+    assert await fake_cs.call("startVirtualMachine", {"id": VM}, wait=False) == {"jobid": "j1"}
+    assert not fake.sent("queryAsyncJobResult")
 
 
-async def test_failed_job_raises_with_the_jobs_error(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("startVirtualMachine"), payload={"startvirtualmachineresponse": {"jobid": "j1"}})
-    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {
-        "jobid": "j1", "jobstatus": 2, "jobresult": {"errorcode": 533, "errortext": "Insufficient capacity"}}})
+async def test_failed_job_raises_with_the_jobs_error(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["startVirtualMachine"] = json_reply("startVirtualMachine", {"jobid": "j1"})
+    fake.answers["queryAsyncJobResult"] = job("j1", 2, {"errorcode": 533, "errortext": "Insufficient capacity"})
     with pytest.raises(JobFailedError, match="startVirtualMachine job j1 failed: Insufficient capacity"):
-        await cs.startVirtualMachine(id="vm-1")
+        await fake_cs.startVirtualMachine(id=VM)
 
 
-async def test_query_async_job_result_itself_is_not_awaited(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j", "jobstatus": 0}})
-    assert await cs.queryAsyncJobResult(jobid="j") == {"jobid": "j", "jobstatus": 0}
+async def test_query_async_job_result_itself_is_not_awaited(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["queryAsyncJobResult"] = job("j", 0)
+    assert await fake_cs.queryAsyncJobResult(jobid=JOB) == {"jobid": "j", "jobstatus": 0}
+    assert len(fake.sent()) == 1
 
 
-async def test_sync_command_with_a_jobid_field_is_not_awaited(http: Aioresponses, cs: CloudStack) -> None:
+async def test_sync_command_with_a_jobid_field_is_not_awaited(fake: FakeServer, fake_cs: CloudStack) -> None:
     # listApis-known sync commands return objects that may carry a pending job's id
-    http.get(command_url("getVMPassword"), payload={"getvmpasswordresponse": {"jobid": "j", "password": {}}})
-    assert await cs.getVMPassword(id="vm") == {"jobid": "j", "password": {}}
+    fake.answers["getVMPassword"] = json_reply("getVMPassword", {"jobid": "j", "password": {}})
+    assert await fake_cs.getVMPassword(id=VM) == {"jobid": "j", "password": {}}
+    assert len(fake.sent()) == 1
 
 
-async def test_command_case_is_fixed_from_the_spec(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listZones"), payload={"listzonesresponse": {}})
-    assert await cs.request("listzones") == {}
+async def test_command_case_is_fixed_from_the_spec(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listZones"] = json_reply("listZones", {})
+    assert await fake_cs.request("listzones") == {}
+    assert fake.sent()[0]["command"] == "listZones"
 
 
 LIVE = {"listapisresponse": {"count": 2, "api": [
@@ -148,37 +171,76 @@ LIVE = {"listapisresponse": {"count": 2, "api": [
 ]}}
 
 
-async def test_live_spec_rejects_unknown_commands_and_missing_params_before_sending(
-        http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listApis"), payload=LIVE)
-    spec = await cs.fetch_spec()
+async def test_live_spec_rejects_unknown_commands_params_and_missing_params_before_sending(
+        fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listApis"] = Reply(200, LIVE)
+    spec = await fake_cs.fetch_spec()
     assert isinstance(spec, Spec) and set(spec) == {"listZones", "deployVirtualMachine"}
     with pytest.raises(UnknownCommandError) as unknown:
-        await cs.listZone()
+        await fake_cs.listZone()
     assert unknown.value.suggestions == ["listZones"] and "did you mean listZones?" in str(unknown.value)
     with pytest.raises(MissingParameterError, match="deployVirtualMachine needs templateid") as missing:
-        await cs.deployVirtualMachine(zoneid="z")
+        await fake_cs.deployVirtualMachine(zoneid=ZONE)
     assert missing.value.missing == ["templateid"]
-    assert len(requests_of(http)) == 1  # only listApis went out
+    with pytest.raises(InvalidParameterError, match="has no parameter 'serviceofferingid'"):
+        await fake_cs.deployVirtualMachine(**DEPLOY)  # 4.18 has it; this server does not
+    assert len(fake.sent()) == 1  # only listApis went out
 
 
-async def test_live_spec_is_cached_per_endpoint_and_key(http: Aioresponses) -> None:
-    http.get(command_url("listApis"), payload=LIVE)
-    async with CloudStack(ENDPOINT, KEY, SECRET) as first, CloudStack(ENDPOINT, KEY, SECRET) as second:
+async def test_without_a_live_spec_the_shipped_spec_checks_parameters(fake: FakeServer, fake_cs: CloudStack) -> None:
+    with pytest.raises(InvalidParameterError, match="has no parameter 'stat'; did you mean state") as caught:
+        await fake_cs.listVirtualMachines(listall=True, stat="Running")
+    assert caught.value.suggestions[0] == "state"
+    with pytest.raises(InvalidParameterError, match="listall='maybe' is not a boolean"):
+        await fake_cs.listVirtualMachines(listall="maybe")
+    with pytest.raises(InvalidParameterError, match="CloudMonkey") as cmk:
+        fake_cs.prepare("listVirtualMachines", {"filter": "name,state"})
+    assert cmk.value.hint and "field filter" in cmk.value.hint
+    assert not fake.sent()
+
+
+async def test_validate_false_sends_anyway(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = json_reply("listVirtualMachines", {"count": 0})
+    async with client(fake, validate=False) as cs:
+        assert await cs.listVirtualMachines(newparameter="x", listall="maybe") == {"count": 0}
+    assert fake.sent()[0]["newparameter"] == "x"
+    # per call, as %cloudstack --no-validate needs it
+    assert await fake_cs.call("listVirtualMachines", {"newparameter": "y"}, validate=False) == {"count": 0}
+    assert fake_cs.prepare("listVirtualMachines", {"newparameter": "y"}, validate=False).params["newparameter"] == "y"
+    with pytest.raises(InvalidParameterError):
+        await fake_cs.call("listVirtualMachines", {"newparameter": "y"})
+
+
+async def test_a_dict_for_tags_is_sent_as_key_value_pairs(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = json_reply("listVirtualMachines", {"count": 0})
+    await fake_cs.listVirtualMachines(tags={"env": "prod", "team": "ops"})
+    params = fake.sent()[0]
+    assert [params[f"tags[{i}].{f}"] for i in (0, 1) for f in ("key", "value")] == ["env", "prod", "team", "ops"]
+    assert server_accepts(params)
+
+
+async def test_live_spec_is_cached_per_endpoint_and_key(fake: FakeServer) -> None:
+    fake.answers["listApis"] = Reply(200, LIVE)
+    async with client(fake) as first, client(fake) as second:
         assert await first.fetch_spec() is await second.fetch_spec()
-    assert len(requests_of(http)) == 1 and len(_LIVE_SPECS) == 1
+        with pytest.raises(UnknownCommandError):
+            second.prepare("listHosts")  # the second client checks against the cached spec too
+    async with CloudStack(ENDPOINT, "other-key", SECRET, handler=fake) as other:
+        await other.fetch_spec()
+    assert len(fake.sent("listApis")) == 2  # once per key
 
 
-async def test_validate_true_fetches_the_spec_first(http: Aioresponses) -> None:
-    http.get(command_url("listApis"), payload=LIVE)
-    async with CloudStack(ENDPOINT, KEY, SECRET, validate=True) as cs:
+async def test_validate_true_fetches_the_spec_first(fake: FakeServer) -> None:
+    fake.answers["listApis"] = Reply(200, LIVE)
+    async with client(fake, validate=True) as cs:
         with pytest.raises(UnknownCommandError):
             await cs.listVirtualMachines()
+    assert [p["command"] for p in fake.sent()] == ["listApis"]
 
 
-async def test_without_a_live_spec_unknown_commands_are_still_sent(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("frobnicateCluster"), payload={"frobnicateclusterresponse": {"success": True}})
-    assert await cs.frobnicateCluster(id="c") == {"success": True}
+async def test_without_a_live_spec_unknown_commands_are_still_sent(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["frobnicateCluster"] = json_reply("frobnicateCluster", {"success": True})
+    assert await fake_cs.frobnicateCluster(id="c") == {"success": True}
 
 
 def test_prepare_signs_without_sending(cs: CloudStack) -> None:
@@ -186,32 +248,34 @@ def test_prepare_signs_without_sending(cs: CloudStack) -> None:
     assert prepared.method == "GET" and prepared.body is None
     assert prepared.url.startswith(ENDPOINT + "?command=listZones&name=a%20b&page=1&pagesize=500&")
     assert "page" not in cs.prepare("listZones", fetch_all=False).params
-    assert "page" not in cs.prepare("deployVirtualMachine", {"zoneid": "z"}).params
+    assert "page" not in cs.prepare("deployVirtualMachine", DEPLOY).params
     assert server_accepts(prepared.params)
     assert KEY not in repr(prepared) and prepared.params["signature"] not in repr(prepared)
 
 
 def test_prepare_posts_userdata_passwords_and_long_queries(cs: CloudStack) -> None:
-    assert cs.prepare("deployVirtualMachine", {"userdata": "IyEvYmluL3No"}).method == "POST"
-    assert cs.prepare("updateUser", {"id": "u", "password": "p"}).method == "POST"
+    assert cs.prepare("deployVirtualMachine", {**DEPLOY, "userdata": "IyEvYmluL3No"}).method == "POST"
+    assert cs.prepare("updateUser", {"id": USER, "password": "p"}).method == "POST"
     long = cs.prepare("listZones", {"keyword": "x" * 5000})
     assert long.method == "POST" and long.url == ENDPOINT and "keyword=xxx" in (long.body or "")
     assert cs.prepare("listZones", {"keyword": "x" * 3000}).method == "GET"
 
 
-async def test_post_body_is_signed_form_data(http: Aioresponses, cs: CloudStack) -> None:
-    http.post(ENDPOINT, payload={"updateuserresponse": {"user": {"id": "u"}}})
-    assert await cs.updateUser(id="u", password="s3cret~") == {"user": {"id": "u"}}
-    ((url, kwargs),) = requests_of(http, "POST")
-    params = sent_params(url, kwargs)
-    assert params["password"] == "s3cret~" and "password" not in str(url) and server_accepts(params)
-    assert kwargs["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+async def test_post_body_is_signed_form_data(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["updateUser"] = json_reply("updateUser", {"user": {"id": "u"}})
+    assert await fake_cs.updateUser(id=USER, password="s3cret~") == {"user": {"id": "u"}}
+    (request,) = fake.requests
+    assert request.method == "POST" and request.url == ENDPOINT and "password" not in request.url
+    from urllib.parse import parse_qsl
+
+    params = dict(parse_qsl(request.body or ""))
+    assert params["password"] == "s3cret~" and server_accepts(params)
 
 
 @pytest.mark.parametrize(("option", "method"), [("get", "GET"), ("post", "POST")])
 def test_method_option_forces_the_method(option: str, method: str) -> None:
     cs = CloudStack(ENDPOINT, KEY, SECRET, method=option)
-    assert cs.prepare("updateUser", {"password": "p"} if option == "get" else {}).method == method
+    assert cs.prepare("updateUser", {"id": USER, "password": "p"} if option == "get" else {"id": USER}).method == method
 
 
 def test_signature_version_off() -> None:
@@ -252,18 +316,15 @@ def test_repr_hides_keys() -> None:
     assert KEY not in repr(cs.options) + repr(cs) and SECRET not in repr(cs.options) + repr(cs)
 
 
-async def test_one_session_reused_and_closed(http: Aioresponses) -> None:
-    http.get(command_url("listZones"), payload={"listzonesresponse": {}}, repeat=True)
-    cs = CloudStack(ENDPOINT, KEY, SECRET)
+async def test_a_closed_client_refuses_calls(fake: FakeServer) -> None:
+    fake.answers["listZones"] = json_reply("listZones", {})
+    cs = client(fake)
     await cs.listZones()
-    session = cs._transport._session
-    await cs.listZones()
-    assert cs._transport._session is session and session is not None
     await cs.close()
     await cs.close()  # idempotent
-    assert session.closed
     with pytest.raises(RuntimeError, match="client is closed"):
         await cs.listZones()
+    assert len(fake.sent()) == 1
 
 
 def test_use_from_another_loop_is_a_clear_error(unused_port: int) -> None:
@@ -284,6 +345,7 @@ def test_use_from_another_loop_is_a_clear_error(unused_port: int) -> None:
 async def test_from_config_uses_the_region(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     ini = tmp_path / "cloudstack.ini"
     ini.write_text(f"[lab]\nendpoint = {ENDPOINT}\nkey = {KEY}\nsecret = {SECRET}\ntimeout = 7\n")
+    ini.chmod(0o600)
     monkeypatch.setenv("CLOUDSTACK_CONFIG", str(ini))
     for name in ("CLOUDSTACK_ENDPOINT", "CLOUDSTACK_KEY", "CLOUDSTACK_SECRET", "CLOUDSTACK_REGION"):
         monkeypatch.delenv(name, raising=False)
@@ -292,10 +354,10 @@ async def test_from_config_uses_the_region(monkeypatch: pytest.MonkeyPatch, tmp_
     assert CloudStack.from_config("lab", timeout=9).options.timeout == 9.0
 
 
-async def test_validate_false_ignores_a_known_live_spec(http: Aioresponses) -> None:
-    http.get(command_url("listApis"), payload=LIVE)
-    http.get(command_url("listHosts"), payload={"listhostsresponse": {}})
-    async with CloudStack(ENDPOINT, KEY, SECRET) as checked, CloudStack(ENDPOINT, KEY, SECRET, validate=False) as free:
+async def test_validate_false_ignores_a_known_live_spec(fake: FakeServer) -> None:
+    fake.answers["listApis"] = Reply(200, LIVE)
+    fake.answers["listHosts"] = json_reply("listHosts", {})
+    async with client(fake) as checked, client(fake, validate=False) as free:
         await checked.fetch_spec()
         with pytest.raises(UnknownCommandError):
             checked.prepare("listHosts")
@@ -303,110 +365,145 @@ async def test_validate_false_ignores_a_known_live_spec(http: Aioresponses) -> N
         assert await free.listHosts() == {}
 
 
-async def test_big_listings_remember_their_total_for_next_time(http: Aioresponses) -> None:
-    http.get(command_url("listVirtualMachines"), callback=vm_pages, repeat=True)
-    http.get(command_url("listZones"), payload={"listzonesresponse": {"count": 1, "zone": [{"id": "z"}]}})
-    async with CloudStack(ENDPOINT, KEY, SECRET, max_page_size=5, page_concurrency=8) as cs:
+class InFlight:
+    """vm_pages answered after a pause, counting the requests in flight at once."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peaks: list[int] = []
+
+    async def __call__(self, params: dict[str, str]) -> Reply:
+        self.now += 1
+        self.peaks.append(self.now)
+        await asyncio.sleep(0.01)
+        self.now -= 1
+        return vm_pages(params)
+
+
+async def test_big_listings_remember_their_total_for_next_time(fake: FakeServer) -> None:
+    pages = InFlight()
+    fake.answers["listZones"] = json_reply("listZones", {"count": 1, "zone": [{"id": "z"}]})
+
+    async def answer(request: Any) -> Reply:
+        if request.params["command"] == "listVirtualMachines":
+            return await pages(dict(request.params))
+        return fake(request)
+
+    async with CloudStack(ENDPOINT, KEY, SECRET, handler=answer, max_page_size=5, page_concurrency=8) as cs:
         first = await cs.listVirtualMachines(listall=True)
-        assert cs._list_totals == {("listVirtualMachines", (("listall", "true"),)): 23}
-        assert await cs.listVirtualMachines(listall=True) == first  # pages 1-5 sent at once this time
-        await cs.listVirtualMachines(listall=True, state="Running")  # another listing
-        assert len(cs._list_totals) == 2
-        await cs.listZones()  # one page: nothing to remember
-        assert len(cs._list_totals) == 2
-    assert len(requests_of(http)) == 16  # 5 pages per listing and one for zones: nothing wasted
+        assert max(pages.peaks) == 4  # page 1 alone told the total, then pages 2-5 at once
+        pages.peaks.clear()
+        assert await cs.listVirtualMachines(listall=True) == first
+        assert max(pages.peaks) == 5  # the total was remembered: pages 1-5 at once
+        pages.peaks.clear()
+        await cs.listVirtualMachines(listall=True, state="Running")  # another listing: page 1 first
+        assert max(pages.peaks) == 4
 
 
-async def test_cancelling_a_deploy_names_the_job_still_running(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("deployVirtualMachine"), payload={"deployvirtualmachineresponse": {"id": "vm", "jobid": "j7"}})
-    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j7", "jobstatus": 0}},
-             repeat=True)
-    task = asyncio.ensure_future(cs.deployVirtualMachine(zoneid="z", templateid="t", serviceofferingid="s"))
-    await asyncio.sleep(0.1)
+async def test_cancelling_a_deploy_names_the_job_still_running(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["deployVirtualMachine"] = json_reply("deployVirtualMachine", {"id": "vm", "jobid": "j7"})
+    fake.answers["queryAsyncJobResult"] = job("j7", 0)
+    task = asyncio.ensure_future(fake_cs.deployVirtualMachine(**DEPLOY))
+    for _ in range(1000):  # until the first poll went out (bounded; no wall-clock assumption)
+        if fake.sent("queryAsyncJobResult"):
+            break
+        await asyncio.sleep(0.005)
     task.cancel()
     with pytest.raises(asyncio.CancelledError) as caught:
         await task
     assert type(caught.value) is asyncio.CancelledError  # exact class: asyncio.timeout on 3.11 needs it
     assert abandoned_job(caught.value) == ("deployVirtualMachine", "j7")
-    polls = len(requests_of(http))
+    polls = len(fake.sent())
     await asyncio.sleep(0.1)
-    assert len(requests_of(http)) == polls
+    assert len(fake.sent()) == polls
 
 
-async def test_job_timeout_option(http: Aioresponses) -> None:
-    http.get(command_url("startVirtualMachine"), payload={"startvirtualmachineresponse": {"jobid": "j8"}})
-    http.get(command_url("queryAsyncJobResult"), payload={"queryasyncjobresultresponse": {"jobid": "j8", "jobstatus": 0}},
-             repeat=True)
-    async with CloudStack(ENDPOINT, KEY, SECRET, job_timeout=0.2, poll_initial=0.01, async_poll_latency=0.05) as cs:
+async def test_abandoned_job_is_found_behind_asyncio_timeout(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["deployVirtualMachine"] = json_reply("deployVirtualMachine", {"id": "vm", "jobid": "j8"})
+    fake.answers["queryAsyncJobResult"] = job("j8", 0)
+    with pytest.raises(TimeoutError) as caught:
+        async with asyncio.timeout(0.2):
+            await fake_cs.deployVirtualMachine(**DEPLOY)
+    assert abandoned_job(caught.value) == ("deployVirtualMachine", "j8")
+
+
+async def test_job_timeout_option(fake: FakeServer) -> None:
+    fake.answers["startVirtualMachine"] = json_reply("startVirtualMachine", {"jobid": "j8"})
+    fake.answers["queryAsyncJobResult"] = job("j8", 0)
+    async with client(fake, job_timeout=0.2, poll_initial=0.01, async_poll_latency=0.05) as cs:
         with pytest.raises(JobTimeoutError, match="startVirtualMachine job j8 did not finish within 0.2 s"):
-            await cs.startVirtualMachine(id="vm")
+            await cs.startVirtualMachine(id=VM)
 
 
 def capped_vm_pages(limit: int) -> Any:
     """vm_pages on a server whose default.page.size is ``limit`` (BaseListCmd's checks)."""
-    def answer(url: Any, **kwargs: Any) -> CallbackResult:
-        params = sent_params(url, kwargs)
+    def answer(params: dict[str, str]) -> Reply:
         if "pagesize" in params and "page" not in params and params["pagesize"] != "-1":
             text = '"page" parameter is required when "pagesize" is specified'
         elif int(params.get("pagesize", 0)) > limit:
             text = f"Page size can't exceed max allowed page size value: {limit}"
         elif params.get("pagesize") == "-1":
-            return CallbackResult(payload={"listvirtualmachinesresponse": {"count": len(VMS), "virtualmachine": VMS}})
+            return json_reply("listVirtualMachines", {"count": len(VMS), "virtualmachine": VMS})
         else:
-            return vm_pages(url, **kwargs)
+            return vm_pages(params)
         body = {"uuidList": [], "errorcode": 431, "cserrorcode": 4350, "errortext": text}
-        return CallbackResult(status=431, payload={"listvirtualmachinesresponse": body})
+        return json_reply("listVirtualMachines", body, 431)
     return answer
 
 
-def page_sizes_sent(http: Aioresponses) -> list[tuple[str | None, str | None]]:
-    return [(p.get("page"), p.get("pagesize")) for p in (sent_params(u) for u, _ in requests_of(http))]
+def page_sizes_sent(fake: FakeServer) -> list[tuple[str | None, str | None]]:
+    return [(p.get("page"), p.get("pagesize")) for p in fake.sent()]
 
 
-async def test_a_lower_server_page_size_is_learned_from_its_refusal(http: Aioresponses) -> None:
-    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
-    async with CloudStack(ENDPOINT, KEY, SECRET) as cs:
+async def test_a_lower_server_page_size_is_learned_from_its_refusal(fake: FakeServer) -> None:
+    fake.answers["listVirtualMachines"] = capped_vm_pages(10)
+    async with client(fake) as cs:
         assert await cs.listVirtualMachines(listall=True) == {"count": 23, "virtualmachine": VMS}
-        assert page_sizes_sent(http)[:2] == [("1", "500"), ("1", "10")]
-        assert sorted(page_sizes_sent(http)[1:]) == [("1", "10"), ("2", "10"), ("3", "10")]
+        assert page_sizes_sent(fake)[:2] == [("1", "500"), ("1", "10")]
+        assert sorted(page_sizes_sent(fake)[1:]) == [("1", "10"), ("2", "10"), ("3", "10")]
         assert await cs.listVirtualMachines(state="Running") == {"count": 23, "virtualmachine": VMS}
-        assert page_sizes_sent(http)[4] == ("1", "10")  # the next listing starts at the limit
+        assert page_sizes_sent(fake)[4] == ("1", "10")  # the next listing starts at the limit
         assert cs.prepare("listVirtualMachines").params["pagesize"] == "10"
-    assert len(requests_of(http)) == 7
+    assert len(fake.sent()) == 7
 
 
-async def test_pagesize_alone_reads_every_page_that_size(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(100), repeat=True)
+async def test_pagesize_alone_reads_every_page_that_size(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = capped_vm_pages(100)
     events: list[PageProgress] = []
-    result = await cs.call("listVirtualMachines", {"listall": True, "pagesize": 7}, progress=events.append)
+    result = await fake_cs.call("listVirtualMachines", {"listall": True, "pagesize": 7}, progress=events.append)
     assert result == {"count": 23, "virtualmachine": VMS}
-    assert sorted(page_sizes_sent(http)) == [(str(page), "7") for page in range(1, 5)]
+    assert sorted(page_sizes_sent(fake)) == [(str(page), "7") for page in range(1, 5)]
     assert events[-1].done and events[-1].pages_total == 4
-    assert cs.prepare("listVirtualMachines", {"pageSize": 7}).params["pagesize"] == "7"
+    assert fake_cs.prepare("listVirtualMachines", {"pageSize": 7}).params["pagesize"] == "7"
 
 
-async def test_pagesize_above_the_servers_limit_alone_is_read_at_the_limit(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
-    assert await cs.listVirtualMachines(pagesize=20) == {"count": 23, "virtualmachine": VMS}
-    assert page_sizes_sent(http)[:2] == [("1", "20"), ("1", "10")] and len(requests_of(http)) == 4
+async def test_pagesize_above_the_servers_limit_alone_is_read_at_the_limit(
+        fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = capped_vm_pages(10)
+    assert await fake_cs.listVirtualMachines(pagesize=20) == {"count": 23, "virtualmachine": VMS}
+    assert page_sizes_sent(fake)[:2] == [("1", "20"), ("1", "10")] and len(fake.sent()) == 4
 
 
 async def test_pagesize_minus_one_alone_is_the_servers_single_unlimited_request(
-        http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
-    assert await cs.listVirtualMachines(pagesize=-1) == {"count": 23, "virtualmachine": VMS}
-    assert page_sizes_sent(http) == [(None, "-1")]
+        fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = capped_vm_pages(10)
+    assert await fake_cs.listVirtualMachines(pagesize=-1) == {"count": 23, "virtualmachine": VMS}
+    assert page_sizes_sent(fake) == [(None, "-1")]
 
 
 async def test_page_and_pagesize_stay_exactly_that_page_even_above_the_limit(
-        http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listVirtualMachines"), callback=capped_vm_pages(10), repeat=True)
+        fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listVirtualMachines"] = capped_vm_pages(10)
     with pytest.raises(BadRequestError, match="max allowed page size value: 10"):
-        await cs.listVirtualMachines(page=1, pagesize=20)
-    assert page_sizes_sent(http) == [("1", "20")]
+        await fake_cs.listVirtualMachines(page=1, pagesize=20)
+    assert page_sizes_sent(fake) == [("1", "20")]
 
 
-@pytest.mark.parametrize("size", ["ten", "0", "-2", "2.5"])
-async def test_a_pagesize_that_is_no_row_count_fails_before_sending(cs: CloudStack, size: str) -> None:
-    with pytest.raises(CommandError, match=f"pagesize='{size}' must be a whole number of rows per page"):
-        await cs.listVirtualMachines(pagesize=size)
+@pytest.mark.parametrize(("size", "why"), [("ten", "is not an integer"), ("2.5", "is not an integer"),
+                                           ("0", "must be a whole number of rows per page"),
+                                           ("-2", "must be a whole number of rows per page")])
+async def test_a_pagesize_that_is_no_row_count_fails_before_sending(
+        fake: FakeServer, fake_cs: CloudStack, size: str, why: str) -> None:
+    with pytest.raises(CommandError, match=f"pagesize='{size}' {why}"):
+        await fake_cs.listVirtualMachines(pagesize=size)
+    assert not fake.sent()

@@ -21,7 +21,7 @@ from cloudstack_magic import (
     TransportError,
 )
 
-from .conftest import KEY, SECRET, server_accepts
+from .conftest import DEPLOY, JOB, OFFERING, TEMPLATE, USER, VM, ZONE, KEY, SECRET, server_accepts
 
 TLS = Path(__file__).parent / "tls"
 Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
@@ -127,7 +127,7 @@ async def test_paging_over_sockets_with_keep_alive_and_bounded_concurrency(serve
 async def test_post_body_carries_every_parameter(server: Loopback) -> None:
     server.handlers["deployVirtualMachine"] = ok({"deployvirtualmachineresponse": {"id": "vm", "jobid": "j"}})
     async with client(server) as cs:
-        reply = await cs.call("deployVirtualMachine", {"zoneid": "z", "userdata": "IyEvYmluL3No" * 600,
+        reply = await cs.call("deployVirtualMachine", {**DEPLOY, "userdata": "IyEvYmluL3No" * 600,
                                                        "details": {"cpuNumber": 2}}, wait=False)
     assert reply == {"id": "vm", "jobid": "j"}
     assert server.methods == ["POST"] and server.query_strings == [""]
@@ -156,7 +156,7 @@ async def test_timeout_of_a_state_changing_command_says_the_outcome_is_unknown(s
     server.handlers["destroyVirtualMachine"] = slow
     async with client(server, timeout=0.3) as cs:
         with pytest.raises(RequestTimeout, match="may or may not have run on the server: check with listAsyncJobs"):
-            await cs.destroyVirtualMachine(id="vm")
+            await cs.destroyVirtualMachine(id=VM)
     assert server.count("destroyVirtualMachine") == 1
 
 
@@ -167,7 +167,7 @@ async def test_dropped_connection_is_retried_for_reads_only(server: Loopback) ->
         with pytest.raises(TransportError, match="broke before a full answer.*gave up after 3 attempts"):
             await cs.listZones()
         with pytest.raises(TransportError, match="may or may not have run") as caught:
-            await cs.destroyVirtualMachine(id="vm")
+            await cs.destroyVirtualMachine(id=VM)
     assert "gave up" not in str(caught.value)
     assert server.count("listZones") == 3 and server.count("destroyVirtualMachine") == 1
 
@@ -217,7 +217,7 @@ async def test_connection_refused_says_nothing_was_sent(unused_port: int) -> Non
                                                r"client/api: .* \(nothing was sent\) \(gave up after 4 attempts\)"):
             await cs.listZones()
         with pytest.raises(ConnectError, match=r"\(nothing was sent\)$"):
-            await cs.deployVirtualMachine(zoneid="z")  # not retried
+            await cs.deployVirtualMachine(**DEPLOY)  # not retried
 
 
 # -- TLS -------------------------------------------------------------------------------------------
@@ -255,8 +255,13 @@ async def test_tls_verification(tls_server: tuple[Loopback, bool]) -> None:
                 await cs.listZones()  # no client certificate: the server refuses
 
 
-def test_unreadable_tls_files_are_a_config_error() -> None:
+def test_missing_or_unreadable_tls_files_are_a_config_error(tmp_path: Path) -> None:
     from cloudstack_magic import ConfigError
 
-    with pytest.raises(ConfigError, match="cannot load the TLS files given as verify/cert"):
+    with pytest.raises(ConfigError, match="verify='/nonexistent/ca.pem': expected true, false or a CA bundle "
+                                          "path; no such file /nonexistent/ca.pem"):
         CloudStack("https://cloud.example.com/client/api", KEY, SECRET, verify="/nonexistent/ca.pem")
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate")
+    with pytest.raises(ConfigError, match="cannot load the TLS files given as verify/cert"):
+        CloudStack("https://cloud.example.com/client/api", KEY, SECRET, verify=str(junk))

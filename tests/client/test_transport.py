@@ -1,4 +1,7 @@
-"""Transport: every failure lands in the exception tree, one line, no secrets; the retry rule."""
+"""Transport: every failure lands in the exception tree, one line, no secrets; the retry rule.
+
+Answer reading and retries go through the transport seam (a fake server); only the mapping of
+aiohttp's own exceptions uses aioresponses, as it is about the aiohttp edge."""
 
 from __future__ import annotations
 
@@ -24,10 +27,11 @@ from cloudstack_magic import (
     ThrottledError,
     TransportError,
 )
-from cloudstack_magic.client._options import ClientOptions
-from cloudstack_magic.client._transport import Transport, is_read_only
+from cloudstack_magic.client import _transport
+from cloudstack_magic.client._answers import Reply
+from cloudstack_magic.client._transport import is_read_only
 
-from .conftest import ENDPOINT, KEY, SECRET, command_url, requests_of
+from .conftest import ENDPOINT, KEY, SECRET, ZONE, FakeServer, command_url
 
 
 def _error_body(code: int, text: str, cs: int | None = None, name: str = "listzonesresponse") -> dict[str, Any]:
@@ -51,26 +55,26 @@ def _error_body(code: int, text: str, cs: int | None = None, name: str = "listzo
     (533, _error_body(533, "Insufficient capacity"), ServerError, "listZones: Insufficient capacity (error 533)"),
     (200, _error_body(300, "odd"), APIError, "listZones: odd (error 300)"),
 ])
-async def test_cloudstack_error_bodies(http: Aioresponses, cs: CloudStack, status: int, body: dict[str, Any],
+async def test_cloudstack_error_bodies(fake: FakeServer, fake_cs: CloudStack, status: int, body: dict[str, Any],
                                        cls: type[Exception], message: str) -> None:
-    http.get(command_url("listZones"), status=status, payload=body, repeat=True)
+    fake.answers["listZones"] = Reply(status, body)
     with pytest.raises(cls) as caught:
-        await cs.listZones()
+        await fake_cs.listZones()
     error = caught.value
     assert type(error) is cls and str(error).startswith(message)
     assert error.command == "listZones" and error.status == status and error.response == body
     inner = next(iter(body.values()))
     assert error.error_code == inner["errorcode"] and error.cserrorcode == inner.get("cserrorcode")
     assert error.error_text == " ".join(inner["errortext"].split())
-    assert len(requests_of(http)) == (4 if status == 530 else 1)  # only 530 is worth another try
+    assert len(fake.sent()) == (4 if status == 530 else 1)  # only 530 is worth another try
+    assert error.attempts == len(fake.sent())
 
 
-async def test_throttled_with_retry_after_beyond_the_limit_is_not_retried(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listZones"), status=429, payload=_error_body(429, "API limit exceeded"),
-             headers={"Retry-After": "3600"}, repeat=True)
+async def test_throttled_with_retry_after_beyond_the_limit_is_not_retried(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listZones"] = Reply(429, _error_body(429, "API limit exceeded"), {"Retry-After": "3600"})
     with pytest.raises(ThrottledError, match=r"API limit exceeded \(error 429\); retry after 3600 s") as caught:
-        await cs.listZones()
-    assert caught.value.retry_after == 3600 and len(requests_of(http)) == 1
+        await fake_cs.listZones()
+    assert caught.value.retry_after == 3600 and len(fake.sent()) == 1
 
 
 @pytest.mark.parametrize(("status", "content_type", "body", "retried"), [
@@ -80,21 +84,21 @@ async def test_throttled_with_retry_after_beyond_the_limit_is_not_retried(http: 
     (200, "application/json", "[1, 2]", False),
 ])
 async def test_non_json_answers_name_the_endpoint_and_content_type(
-        http: Aioresponses, cs: CloudStack, status: int, content_type: str, body: str, retried: bool) -> None:
-    http.get(command_url("listZones"), status=status, body=body, content_type=content_type, repeat=True)
+        fake: FakeServer, fake_cs: CloudStack, status: int, content_type: str, body: str, retried: bool) -> None:
+    fake.answers["listZones"] = Reply(status, body, {"Content-Type": content_type})
     with pytest.raises(InvalidResponseError) as caught:
-        await cs.listZones()
+        await fake_cs.listZones()
     message = str(caught.value)
     assert message.startswith(f"listZones: {ENDPOINT} answered HTTP {status} with {content_type}, not CloudStack JSON")
     assert "\n" not in message and caught.value.status == status
-    assert len(requests_of(http)) == (4 if retried else 1)
+    assert len(fake.sent()) == (4 if retried else 1)
 
 
-async def test_secrets_echoed_by_a_proxy_are_redacted(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listZones"), status=400, content_type="text/html",
-             body=f"<p>Bad request: /client/api?apiKey={KEY}&signature=abc%3D&command=listZones</p>")
+async def test_secrets_echoed_by_a_proxy_are_redacted(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listZones"] = Reply(400, f"<p>Bad request: /client/api?apiKey={KEY}&signature=abc%3D&command="
+                                           "listZones</p>", {"Content-Type": "text/html"})
     with pytest.raises(InvalidResponseError) as caught:
-        await cs.listZones()
+        await fake_cs.listZones()
     assert KEY not in str(caught.value) and "abc%3D" not in str(caught.value) and "apiKey=***" in str(caught.value)
 
 
@@ -113,7 +117,7 @@ EXCEPTIONS = [
      ConnectError, "TLS failed"),
     (aiohttp.SocketTimeoutError(), RequestTimeout, "no answer from"),
     (asyncio.TimeoutError(), RequestTimeout, "no answer from"),
-    (aiohttp.TooManyRedirects(SimpleNamespace(real_url=ENDPOINT), ()), TransportError, "broke before"),
+    (aiohttp.TooManyRedirects(SimpleNamespace(real_url=ENDPOINT), ()), InvalidResponseError, "a redirect loop"),
     (aiohttp.InvalidURL("nonsense"), TransportError, "request to"),
     (aiohttp.ClientError("anything else"), TransportError, "request to"),
     (aiohttp.InvalidURL(f"{ENDPOINT}?apiKey={KEY}&signature=abc"), TransportError, "apiKey=***&signature=***"),
@@ -131,7 +135,8 @@ async def test_no_foreign_exception_leaks(http: Aioresponses, raised: Exception,
             await cs.listZones()
     assert isinstance(caught.value, cls) and fragment in str(caught.value)
     assert "\n" not in str(caught.value) and KEY not in str(caught.value) and SECRET not in str(caught.value)
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no aiohttp in the traceback
+    # nothing of aiohttp's chained: its messages and reprs carry the signed URL
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
 @pytest.mark.parametrize(("command", "read_only"), [
@@ -144,43 +149,65 @@ def test_read_only_rule(command: str, read_only: bool) -> None:
 
 
 @pytest.mark.parametrize("command", ["deployVirtualMachine", "getUploadParamsForTemplate"])
-async def test_state_changing_commands_are_never_repeated(http: Aioresponses, cs: CloudStack, command: str) -> None:
-    http.get(command_url(command), status=503, body="busy", content_type="text/plain", repeat=True)
+async def test_state_changing_commands_are_never_repeated(fake: FakeServer, command: str) -> None:
+    fake.answers[command] = Reply(503, "busy", {"Content-Type": "text/plain"})
     with pytest.raises(InvalidResponseError):
-        await cs.call(command, {"zoneid": "z"}, wait=False)
-    assert len(requests_of(http)) == 1
+        async with CloudStack(ENDPOINT, KEY, SECRET, handler=fake, retry_backoff=0, validate=False) as cs:
+            await cs.call(command, {"zoneid": ZONE}, wait=False)
+    assert len(fake.sent()) == 1
 
 
-async def test_retries_are_bounded_and_say_so(http: Aioresponses) -> None:
-    http.get(command_url("listZones"), exception=aiohttp.ServerDisconnectedError(), repeat=True)
-    async with CloudStack(ENDPOINT, KEY, SECRET, retries=5, retry_backoff=0) as cs:
-        with pytest.raises(TransportError, match="gave up after 6 attempts"):
+async def test_retries_are_bounded_and_say_so(fake: FakeServer) -> None:
+    fake.answers["listZones"] = ConnectionResetError(104, "Connection reset by peer")
+    async with CloudStack(ENDPOINT, KEY, SECRET, handler=fake, retries=5, retry_backoff=0) as cs:
+        with pytest.raises(TransportError, match="broke before a full answer.*gave up after 6 attempts") as caught:
             await cs.listZones()
-    assert len(requests_of(http)) == 6
+    assert len(fake.sent()) == 6 and caught.value.attempts == 6
+    assert "gave up" not in caught.value.args[0]  # the retries are a field, not a rewording
 
 
-def test_backoff_grows_with_jitter_and_caps() -> None:
-    transport = Transport(ENDPOINT, ClientOptions(retry_backoff=1, retry_backoff_max=4, retry_after_max=60))
-    error = TransportError("x")
-    error.retryable = True  # type: ignore[attr-defined]
-    for attempt, (low, high) in enumerate([(0.5, 1), (1, 2), (2, 4), (2, 4)], start=1):
-        delays = {transport._retry_delay(error, attempt) for _ in range(50)}
-        assert all(low <= d <= high for d in delays if d is not None) and len(delays) > 1
-    throttled = ThrottledError("t")
-    throttled.retryable = True  # type: ignore[attr-defined]
-    throttled.retry_after = 7
-    assert transport._retry_delay(throttled, 1) == 7
-    throttled.retry_after = 61
-    assert transport._retry_delay(throttled, 1) is None
-    assert transport._retry_delay(TransportError("not retryable"), 1) is None
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the transport waits between attempts (recorded, not slept)."""
+    delays: list[float] = []
+
+    async def record(delay: float) -> None:
+        delays.append(delay)
+
+    monkeypatch.setattr(_transport.asyncio, "sleep", record)
+    return delays
 
 
-async def test_a_proxys_plain_429_is_throttling_and_retried(http: Aioresponses, cs: CloudStack) -> None:
-    http.get(command_url("listZones"), status=429, body="Too Many Requests", content_type="text/plain",
-             headers={"Retry-After": "0"})
-    http.get(command_url("listZones"), payload={"listzonesresponse": {}})
-    assert await cs.listZones() == {}
-    http.get(command_url("listHosts"), status=429, body="slow down", content_type="text/plain", repeat=True)
-    async with CloudStack(ENDPOINT, KEY, SECRET, retries=0) as once:
+async def test_backoff_grows_with_jitter_and_caps(fake: FakeServer, sleeps: list[float]) -> None:
+    fake.answers["listZones"] = Reply(503, "busy", {"Content-Type": "text/plain"})
+    async with CloudStack(ENDPOINT, KEY, SECRET, handler=fake, retries=4, retry_backoff=1,
+                          retry_backoff_max=4) as cs:
+        for _ in range(20):
+            with pytest.raises(InvalidResponseError):
+                await cs.listZones()
+    rounds = [sleeps[i:i + 4] for i in range(0, len(sleeps), 4)]
+    assert len(rounds) == 20 and all(len(r) == 4 for r in rounds)
+    for attempt, (low, high) in enumerate([(0.5, 1), (1, 2), (2, 4), (2, 4)]):
+        delays = {r[attempt] for r in rounds}
+        assert all(low <= d <= high for d in delays) and len(delays) > 1  # spread, within the cap
+
+
+async def test_retry_after_is_honoured_up_to_its_limit(fake: FakeServer, sleeps: list[float]) -> None:
+    limited = Reply(429, _error_body(429, "API limit exceeded"), {"Retry-After": "7"})
+    fake.answers["listZones"] = [limited, Reply(200, {"listzonesresponse": {}})]
+    fake.answers["listHosts"] = Reply(429, _error_body(429, "API limit exceeded"), {"Retry-After": "61"})
+    async with CloudStack(ENDPOINT, KEY, SECRET, handler=fake, retry_after_max=60) as cs:
+        assert await cs.listZones() == {}
+        with pytest.raises(ThrottledError):
+            await cs.listHosts()
+    assert sleeps == [7] and len(fake.sent("listHosts")) == 1
+
+
+async def test_a_proxys_plain_429_is_throttling_and_retried(fake: FakeServer, fake_cs: CloudStack) -> None:
+    fake.answers["listZones"] = [Reply(429, "Too Many Requests", {"Content-Type": "text/plain", "Retry-After": "0"}),
+                                 Reply(200, {"listzonesresponse": {}})]
+    assert await fake_cs.listZones() == {}
+    fake.answers["listHosts"] = Reply(429, "slow down", {"Content-Type": "text/plain"})
+    async with CloudStack(ENDPOINT, KEY, SECRET, handler=fake, retries=0) as once:
         with pytest.raises(ThrottledError, match=r"listHosts: API rate limit exceeded \(error 429\)"):
             await once.listHosts()

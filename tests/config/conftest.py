@@ -25,13 +25,15 @@ class Place:
     environ: dict[str, str] = field(default_factory=dict)
 
     def write(self, relative: str, text: str) -> Path:
-        """Write a file under home (``~/...``) or cwd (anything else), dedented."""
+        """Write a file under home (``~/...``) or cwd (anything else), dedented, mode 0600 (as
+        a file holding a secret should be; a readable one warns, see test_permissions)."""
         if relative.startswith("~/"):
             path = self.home / relative[2:]
         else:
             path = self.cwd / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        path.chmod(0o600)
         return path
 
     @property

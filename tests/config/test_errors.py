@@ -93,10 +93,10 @@ def test_incomplete_environment(place, missing):
         ("retry = 1.5", "retry: expected a whole number of retries, got '1.5'"),
         ("retry = -1", "retry: expected a whole number of retries of at least 0, got '-1'"),
         ("expiration = ten", "expiration: expected a whole number of seconds, got 'ten'"),
-        ("expiration = 0", "expiration: 0 expires every request at once; use seconds ahead, or -1"),
+        ("expiration = 0", "expiration: expected seconds ahead, or -1 for no expiry (0 expires every request at once)"),
         ("poll_interval = -2", "poll_interval: expected a number of seconds greater than 0"),
         ("job_timeout = x", "job_timeout: expected a number of seconds, got 'x'"),
-        ("method = put", "method: expected get, post or auto, got 'put'"),
+        ("method = put", "method: expected auto, get or post, got 'put'"),
         (
             "dangerous_no_tls_verify = maybe",
             "dangerous_no_tls_verify: expected true or false, got 'maybe'",
@@ -105,8 +105,8 @@ def test_incomplete_environment(place, missing):
             "verify = /no/such/ca.pem",
             "verify: expected true, false or a CA bundle path; no such file /no/such/ca.pem",
         ),
-        ("cert = missing.crt", "cert: no such file"),
-        ("cert_key = ~/missing.key", "cert_key: no such file ~/missing.key"),
+        ("cert = missing.crt", "cert: expected a file path; no such file"),
+        ("cert_key = ~/missing.key", "cert_key: expected a file path; no such file ~/missing.key"),
         ("endpoint = ftp://c.example/", "endpoint: not an http(s) URL"),
     ],
 )

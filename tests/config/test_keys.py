@@ -16,7 +16,7 @@ CASES = [
     ("verify", "yes", "verify", True),
     ("retry", "4", "retries", 4),
     ("retry", "0", "retries", 0),
-    ("expiration", "300", "expires_in", 300),
+    ("expiration", "300", "expires_in", 300.0),
     ("poll_interval", "0.25", "async_poll_latency", 0.25),
     ("job_timeout", "90", "job_timeout", 90.0),
     ("method", "POST", "method", "post"),

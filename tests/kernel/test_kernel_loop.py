@@ -35,6 +35,7 @@ def kernel(simulator: SimulatorThread, slow_simulator: SimulatorThread,
         f"[slow]\nendpoint = {slow_simulator.endpoint}\nkey = {slow_simulator.api_key}\n"
         f"secret = {slow_simulator.secret_key}\n"
     )
+    (workdir / "cloudstack.ini").chmod(0o600)  # holds a secret: a readable one warns
     env = {"HOME": str(home), "CLOUDSTACK_ENDPOINT": simulator.endpoint,
            "CLOUDSTACK_KEY": simulator.api_key, "CLOUDSTACK_SECRET": simulator.secret_key}
     with running_kernel(env, cwd=workdir) as (km, kc):

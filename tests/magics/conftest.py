@@ -56,6 +56,7 @@ def write_ini(directory: Path, sections: dict[str, dict[str, str]]) -> Path:
         lines.append("")
     path = directory / "cloudstack.ini"
     path.write_text("\n".join(lines))
+    path.chmod(0o600)  # holds a secret: a readable one warns (InsecureConfigWarning)
     return path
 
 

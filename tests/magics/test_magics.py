@@ -139,7 +139,7 @@ def test_userdata_file_is_base64_and_posted(ip: Any, simulator: Any, isolated_co
     simulator.reset()
     ip.run_cell("%cloudstack --dry-run listZones")  # a dry run sends nothing
     assert simulator.stats()["commands"] == {}
-    view = ip.run_cell("%cloudstack --dry-run updateVirtualMachine id=x userdata=@cloud-init.yaml").result
+    view = ip.run_cell("%cloudstack --dry-run updateVirtualMachine id=0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e04 userdata=@cloud-init.yaml").result
     assert view.method == "POST"
     sent = dict(part.split("=", 1) for part in view.body.split("&"))
     from urllib.parse import unquote
