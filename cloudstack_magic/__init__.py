@@ -1,13 +1,19 @@
 """cloudstack-magic: an async Apache CloudStack client, ``%cloudstack`` magics and a simulator.
 
-The public names are re-exported here; every module behind them is private.
+The public names are re-exported here; every module behind them is private. They load on first
+access (module ``__getattr__``, PEP 562): ``import cloudstack_magic`` and ``%load_ext
+cloudstack_magic`` import neither aiohttp nor pandas — the client and the frames load when
+first used. Each public name reports this package as its ``__module__`` (reprs, tracebacks and
+pickles name ``cloudstack_magic.X``, the documented import, not a private module).
 """
 
 from __future__ import annotations
 
+from importlib import import_module as _import_module
 from typing import TYPE_CHECKING, Any
 
-from .client._client import CloudStack
+from ._version import __version__
+
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -31,29 +37,64 @@ from ._errors import (
     UnknownCommandError,
     abandoned_job,
 )
-from .client._events import JobProgress, PageProgress
-from .client._options import ClientOptions
-from .client._paging import ListChangedWarning
-from .spec._spec import Api, Param, Spec, packaged_spec
-from .client._transport import PreparedRequest
-
-from ._version import __version__
 
 if TYPE_CHECKING:
+    from .client._client import CloudStack
+    from .client._events import JobProgress, PageProgress
+    from .client._options import ClientOptions
+    from .client._paging import ListChangedWarning
+    from .client._transport import PreparedRequest
     from .config._regions import Region, list_regions, load_region
+    from .spec._spec import Api, Param, Spec, packaged_spec
 
-#: Names loaded on first access: reading configuration files is not needed to import the client.
-_LAZY = {"Region": ".config._regions", "list_regions": ".config._regions", "load_region": ".config._regions"}
+#: Where each lazily loaded public name lives (the exceptions above are light: loaded at once).
+_LAZY: dict[str, str] = {
+    "CloudStack": ".client._client",
+    "JobProgress": ".client._events",
+    "PageProgress": ".client._events",
+    "ClientOptions": ".client._options",
+    "ListChangedWarning": ".client._paging",
+    "PreparedRequest": ".client._transport",
+    "Region": ".config._regions",
+    "list_regions": ".config._regions",
+    "load_region": ".config._regions",
+    "Api": ".spec._spec",
+    "Param": ".spec._spec",
+    "Spec": ".spec._spec",
+    "packaged_spec": ".spec._spec",
+}
+
+
+def _as_public(value: Any) -> None:
+    """Name the package as ``value``'s module (reprs, tracebacks, pickles show the documented import)."""
+    try:
+        value.__module__ = __name__
+    except (AttributeError, TypeError):  # a builtin or extension object keeps its own
+        pass
+
+
+for _name in ("APIError", "AuthenticationError", "BadRequestError", "CloudStackClientException", "CommandError",
+              "ConfigError", "ConnectError", "InvalidParameterError", "InvalidResponseError", "JobCancelledError",
+              "JobError", "JobFailedError", "JobTimeoutError", "ListChangedError", "MissingParameterError",
+              "RequestTimeout", "ServerError", "ThrottledError", "TransportError", "UnknownCommandError",
+              "abandoned_job"):
+    _as_public(globals()[_name])
+del _name
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from importlib import import_module
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(module, __name__), name)
+    if callable(value):
+        _as_public(value)
+    globals()[name] = value
+    return value
 
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def load_ipython_extension(shell: object) -> None:

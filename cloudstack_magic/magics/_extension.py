@@ -27,7 +27,6 @@ def load_ipython_extension(shell: Any) -> None:
     from ..config._regions import list_regions
     from ..present._views import install_formatters
     from ._magics import CloudStackMagic
-    from ..spec._spec import packaged_spec
 
     magic = CloudStackMagic(shell)
     shell.register_magics(magic)
@@ -38,13 +37,17 @@ def load_ipython_extension(shell: Any) -> None:
     uninstall_formatters = install_formatters(shell, lambda: magic.displaylimit)
 
     def region_names() -> list[str]:
-        return [region.name for region in list_regions()]
+        return [region.name for region in list_regions()] + list(magic.session.local_regions)
 
-    matcher = make_matcher(packaged_spec, magic.session.fetch_rows(magic.settings), get_regions=region_names)
+    def current_spec() -> Any:
+        return magic.session.spec_for(magic.region or None)
+
+    matcher = make_matcher(current_spec, magic.session.fetch_rows(magic.settings), get_regions=region_names)
     completer = getattr(shell, "Completer", None)
     if completer is not None:
         completer.custom_matchers.append(matcher)
     setattr(shell, _STATE_ATTR, (magic, transformer, uninstall_formatters, matcher))
+    magic.session.warm_up()
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -75,4 +78,5 @@ def unload_ipython_extension(shell: Any) -> None:
         del shell.user_ns[HIDDEN_NAME]
     shell.user_ns_hidden.pop(HIDDEN_NAME, None)
     magic.guard.cancel_all()
+    magic.stop_simulator()
     magic.session.close()

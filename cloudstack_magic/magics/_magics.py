@@ -1,12 +1,16 @@
 """``%cloudstack`` / ``%%cloudstack``: the configurable magics class, kept thin.
 
 Each entry point parses (options with ``@magic_arguments``, the rest with ``_parse``) and hands a
-:class:`~._session.Request` to the session. There are three entry points, one behaviour:
+:class:`~._request.Request` to the session. There are three entry points, one behaviour:
 
 * ``cloudstack`` — the registered line/cell magic, reached when a call was left synchronous
-  (inside ``def``, under ``%%time``…): it runs the request through ``_kernel.SyncRunner``;
-* ``arun_line`` / ``arun_cell`` — what the input transformer makes cells ``await`` on the
-  kernel's running loop (see ``_kernel``).
+  (inside ``def``, under ``%%time``…): it runs the request through ``_runner.SyncRunner``;
+* ``arun_line`` / ``arun_cell`` — what the input transformer (``_transformer``) makes cells
+  ``await`` on the kernel's running loop; there *Interrupt kernel* — and Ctrl-C in terminal
+  IPython — ends the call with one line naming the jobs left running.
+
+Subcommands (``help``, ``apis``, ``regions``, ``use``, ``sync``, ``simulate``) are one small
+method each; their words live in ``_words``, the simulator in ``_simulate``.
 
 Interpolation (``$name``, ``{expression}``) is done here, not by IPython
 (``@no_var_expand``), against the user namespace plus the calling frame's locals — on the
@@ -19,7 +23,7 @@ import asyncio
 import keyword
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import (
@@ -33,15 +37,23 @@ from IPython.core import magic_arguments as _arguments
 from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from ..present._help import USAGE
-from ._runner import OrphanGuard, await_with_wakeups, interrupted_by_kernel
+from ._runner import OrphanGuard, await_with_wakeups, ctrl_c_cancels, interrupted_by_kernel
 from ..client._options import DEFAULTS
-from ._parse import ParseError, Word, expand, parse_calls, split_options, strip_comments, tokenize
+from ._parse import ParseError, expand, parse_calls, split_options, strip_comments, tokenize
+from ._request import Request, Settings
 from ._results import title_of
-from ._session import MagicSession, Request, Settings
+from ._session import MagicSession
+from ._words import InterruptedCall, Text, cell_output, shadow_warning, sync_region, takes_value_of
+from ._simulate import REGION_NAME, LocalSimulator, USAGE as SIMULATE_USAGE, simulate_settings
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from ..spec._spec import Spec
 
 __all__ = ["CloudStackMagic"]
 
-SUBCOMMANDS = ("help", "apis", "regions", "use")
+SUBCOMMANDS = ("help", "apis", "regions", "use", "sync", "simulate")
 
 # IPython's argument decorators are untyped; typed aliases keep mypy strict about the rest.
 _Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -72,13 +84,15 @@ class CloudStackMagic(Magics):
         super().__init__(shell=shell, **kw)
         self.session = session or MagicSession()
         self.guard = OrphanGuard()
+        self.simulator = LocalSimulator()
+        self._previous_region = ""
 
     # -- trait validation: TraitError, so traitlets keeps the old value (and %config prints the
     # one-line message); the magic's own use of them turns that into a UsageError. -------------
     @validate("region")
     def _check_region(self, proposal: Any) -> str:
         name = (proposal["value"] or "").strip()
-        if name:
+        if name and name not in self.session.local_regions:
             from ..config._regions import load_region
             from .._errors import ConfigError
 
@@ -135,6 +149,10 @@ class CloudStackMagic(Magics):
     @argument("--background", action="store_true",
               help="start the work and return a handle at once (Jupyter); `await handle` later")
     @argument("--progress", metavar="MODE", help="progress display for this call: auto, widget, text, none")
+    @argument("--no-validate", action="store_true",
+              help="send even what the spec says the server would refuse (servers newer than the spec)")
+    @argument("--strict", action="store_true",
+              help="with several regions: any failed region fails the call (default: warn, keep the rest)")
     @argument("words", nargs="*", metavar="COMMAND key=value …",
               help="line: the command and its parameters; cell: an optional VAR to store the result in")
     @no_var_expand
@@ -185,17 +203,20 @@ class CloudStackMagic(Magics):
         if background:
             return self._store(output, self._start_background(request, settings, loop=asyncio.get_running_loop()))
         self.session.last_cancel = None
-        try:
-            result = await await_with_wakeups(self.session.execute(request, settings), guard=self.guard)
-        except asyncio.CancelledError:
-            # Interrupt kernel: end the cell with one line naming the jobs (the progress view or
-            # stdout already has their ready-to-run lines) instead of a traceback of internals.
-            # Only that cancellation; anything else (a user's timeout, unload) stays one.
-            task = asyncio.current_task()
-            if getattr(self.shell, "kernel", None) is None or task is None or not interrupted_by_kernel():
-                raise
-            task.uncancel()
-            raise InterruptedCall(self.session.last_cancel or "cancelled") from None
+        task = asyncio.current_task()
+        in_kernel = getattr(self.shell, "kernel", None) is not None
+        with ctrl_c_cancels(None if in_kernel else task) as ctrl_c:
+            try:
+                result = await await_with_wakeups(self.session.execute(request, settings), guard=self.guard)
+            except asyncio.CancelledError:
+                # Interrupt kernel (or Ctrl-C in terminal IPython): end the cell with one line
+                # naming the jobs (the progress view or stdout already has their ready-to-run
+                # lines) instead of a traceback of internals. Only that cancellation; anything
+                # else (a user's timeout, unload) stays one.
+                if task is None or not (ctrl_c() or in_kernel and interrupted_by_kernel()):
+                    raise
+                task.uncancel()
+                raise InterruptedCall(self.session.last_cancel or "cancelled") from None
         return self._store(output, result)
 
     def _store(self, output: str | None, result: Any) -> Any:
@@ -220,13 +241,13 @@ class CloudStackMagic(Magics):
         try:
             words = tokenize(expand(strip_comments(line), namespace))
             parser = getattr(self.cloudstack, "parser")  # built by @magic_arguments
-            option_words, rest = split_options(words, _takes_value(parser))
+            option_words, rest = split_options(words, takes_value_of(parser))
             args = parser.parse_args(option_words)  # its errors are one-line UsageErrors
             if cell is None and rest and rest[0].bare and rest[0].text in SUBCOMMANDS:
-                return self._subcommand(rest[0].text, [w.text for w in rest[1:]])
+                return self._subcommand(rest[0].text, [w.text for w in rest[1:]], args)
             output = args.output
             if cell is not None:
-                output = _cell_output(rest, output)
+                output = cell_output(rest, output)
                 calls = parse_calls(tokenize(expand(strip_comments(cell), namespace)), namespace)
             else:
                 calls = parse_calls(rest, namespace, single=True)
@@ -238,6 +259,8 @@ class CloudStackMagic(Magics):
             )
         if output is not None and (not output.isidentifier() or keyword.iskeyword(output)):
             raise UsageError(f"-o {output}: not a Python variable name")
+        if output is not None:
+            self._warn_if_shadowing(output)
         if args.limit is not None and args.limit < 1:
             raise UsageError(f"--limit must be 1 or more; got {args.limit}")
         if args.progress is not None:
@@ -250,46 +273,109 @@ class CloudStackMagic(Magics):
         request = Request(
             calls=calls, regions=regions, raw=args.raw, wait=not args.no_wait, dry_run=args.dry_run,
             columns=columns, limit=args.limit, parallel=args.parallel, progress=args.progress,
-            title=title_of([call.command for call in calls]),
+            title=title_of([call.command for call in calls]), validate=not args.no_validate, strict=args.strict,
         )  # fmt: skip
         return output, request, args.background
 
-    def _subcommand(self, name: str, words: list[str]) -> Any:
-        from ..present import _help
-        from ..spec._spec import packaged_spec
+    def _warn_if_shadowing(self, output: str) -> None:
+        warning = shadow_warning(output, self._user_ns())
+        if warning:
+            print(warning, file=sys.stderr)
 
+    # -- subcommands: one small method each ----------------------------------------------------
+    def _subcommand(self, name: str, words: list[str], args: Namespace) -> Any:
         if name == "help":
-            if not words:
-                return _Text(self.cloudstack.__doc__ or "")
-            api = packaged_spec().find(words[0])
-            if api is None:
-                close = packaged_spec().suggest(words[0])
-                hint = f"; did you mean {' or '.join(close)}?" if close else "; %cloudstack apis WORD searches"
-                raise UsageError(f"no API called {words[0]!r}{hint}")
-            return _help.command_help(api)
+            return self._help(words)
         if name == "apis":
-            return _help.api_listing(packaged_spec(), " ".join(words))
+            return self._apis(words)
+        if name == "regions":
+            return self._regions()
+        if name == "use":
+            return self._use(words)
+        if name == "sync":
+            return self._sync(words, args)
+        return self._simulate(words)
+
+    def _spec(self) -> Spec:
+        return self.session.spec_for(self.region or None)
+
+    def _help(self, words: list[str]) -> Any:
+        from ..present import _help
+        from .._suggest import did_you_mean
+        from ._messages import best_suggestions
+
+        if not words:
+            return Text(self.cloudstack.__doc__ or "")
+        spec = self._spec()
+        api = spec.find(words[0])
+        if api is None:
+            hint = did_you_mean(best_suggestions(words[0], spec)) or "%cloudstack apis WORD searches"
+            raise UsageError(f"no API called {words[0]!r}; {hint}")
+        return _help.command_help(api)
+
+    def _apis(self, words: list[str]) -> Any:
+        from ..present import _help
+
+        return _help.api_listing(self._spec(), " ".join(words))
+
+    def _regions(self) -> Any:
+        from ..present import _help
         from ..config._regions import default_region_name, list_regions
         from .._errors import ConfigError
 
-        if name == "regions":
-            try:
-                current = self.region or default_region_name()
-            except ConfigError:
-                current = None
-            try:
-                return _help.regions_view(list_regions(), current)
-            except ConfigError as exc:
-                raise UsageError(str(exc)) from None
+        try:
+            current = self.region or default_region_name()
+        except ConfigError:
+            current = None
+        try:
+            return _help.regions_view([*list_regions(), *self.session.local_regions.values()], current)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _use(self, words: list[str]) -> Any:
         if len(words) != 1:
             raise UsageError("usage: %cloudstack use NAME (%cloudstack regions lists them)")
         try:
             self.region = words[0]
         except TraitError as exc:
             raise UsageError(str(exc)) from None
-        return _Text(f"default region: {self.region}")
+        return Text(f"default region: {self.region}")
 
-    def _start_background(self, request: Request, settings: Settings, loop: Any) -> Any:
+    def _sync(self, words: list[str], args: Namespace) -> Any:
+        """``sync [-r REGION]``: the server's listApis, stored for help, completion and checks."""
+        region = sync_region(words, args.region)
+        synced = self.session.runner.run(self.session.sync(region, self.settings()))
+        return Text(f"synced {len(synced.spec)} APIs (CloudStack {synced.version}) from region "
+                    f"{region or self.region or 'default'}; help, apis, completion and checks use them "
+                    f"from now on (stored in {synced.path})")
+
+    def _simulate(self, words: list[str]) -> Any:
+        """``simulate start [--vms N …]`` / ``simulate stop``: a simulator in this process."""
+        action, rest = (words[0], words[1:]) if words else ("", [])
+        if action == "start":
+            region = self.simulator.start(simulate_settings(rest))
+            self.session.local_regions[REGION_NAME] = region
+            self._previous_region = self.region
+            self.region = REGION_NAME
+            return Text(f"simulator running at {region.endpoint}; region {REGION_NAME!r} is now the "
+                         "default (%cloudstack simulate stop ends it)")
+        if action == "stop" and not rest:
+            self.stop_simulator()
+            return Text("simulator stopped")
+        raise UsageError(SIMULATE_USAGE)
+
+    def stop_simulator(self) -> None:
+        """End the session's simulator (if any) and its region (unload calls this too)."""
+        stopped = self.simulator.stop()
+        self.session.forget_region(REGION_NAME)
+        if stopped and self.region == REGION_NAME:
+            try:
+                self.region = self._previous_region
+            except TraitError:  # that region is gone from the configuration meanwhile
+                self.region = ""
+
+    def _start_background(self, request: Request, settings: Settings,
+                          loop: asyncio.AbstractEventLoop | None) -> Any:
         """``--background``: on the kernel's loop when awaited there, else on the fallback loop."""
         from ..progress._background import start_background
 
@@ -313,47 +399,3 @@ class CloudStackMagic(Magics):
             return start()
 
         return self.session.runner.run_in_thread(on_thread_loop())
-
-
-class InterruptedCall(UsageError):
-    """*Interrupt kernel* stopped a call: a UsageError shown as its one line, with no frames.
-
-    Not plain ``UsageError``: IPython prints that to stderr without an error output, and an
-    interrupted cell must still end as an error in the notebook (ipykernel publishes what
-    ``_render_traceback_`` returns instead of a traceback).
-    """
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"UsageError: {self}"]
-
-
-class _Text(str):
-    """Plain text shown as is (help, confirmations)."""
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
-
-
-def _takes_value(parser: Any) -> Any:
-    """Which option strings (or unambiguous prefixes of long ones) consume the next word."""
-    valued = {s for action in parser._actions if action.nargs != 0 for s in action.option_strings}
-
-    def takes_value(option: str) -> bool:
-        if option in valued:
-            return True
-        longs = [s for s in valued if s.startswith("--") and s.startswith(option)] if option.startswith("--") else []
-        return len(longs) == 1
-
-    return takes_value
-
-
-def _cell_output(rest: list[Word], output: str | None) -> str | None:
-    if not rest:
-        return output
-    if len(rest) > 1 or "=" in rest[0].text:
-        raise UsageError(
-            "the %%cloudstack line takes options and one VAR; put the command in the cell body"
-        )
-    if output is not None:
-        raise UsageError(f"give the variable once: either -o {output} or {rest[0].text}")
-    return rest[0].text

@@ -47,6 +47,8 @@ __all__ = [
 
 #: Parameters whose ``@file`` content is sent base64-encoded (CloudStack decodes them).
 BASE64_FILE_PARAMS = frozenset({"userdata"})
+#: The most ``key=@file`` reads: 1 MiB (CloudStack's userdata limit is 32 KiB by default, ~1 MiB at most).
+MAX_FILE_BYTES = 1024 * 1024
 _COMMAND = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]-]*\Z")
 _OBJECT_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z")
@@ -313,18 +315,39 @@ def _lookup(path: str, namespace: Mapping[str, Any], key: str) -> Any:
 
 
 def read_parameter_file(key: str, path: str) -> str:
-    """The value for ``key=@path``: the file's text, or base64 of its bytes for user data."""
+    """The value for ``key=@path``: the file's text, or base64 of its bytes for user data.
+
+    Only a regular file of at most :data:`MAX_FILE_BYTES` is read (never more than that many
+    bytes, so ``@/dev/zero`` or a huge log cannot exhaust memory); a text parameter refuses a
+    binary file (a NUL byte, or not UTF-8) instead of sending garbage.
+    """
+    import os
+    import stat
+
     file = Path(path).expanduser()
+    where = f"{key}=@{path}"
     try:
-        data = file.read_bytes()
+        mode = os.stat(file).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a device or pipe, not a regular file"
+            raise ParseError(f"{where}: {kind}; give the path of a file")
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ParseError(
-            f"{key}=@{path}: cannot read the file ({exc.strerror or type(exc).__name__}); "
+            f"{where}: cannot read the file ({exc.strerror or type(exc).__name__}); "
             "paths are relative to the notebook's working directory"
         ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ParseError(f"{where}: the file is over {MAX_FILE_BYTES // 1024 // 1024} MiB, the most @file "
+                         "reads (CloudStack's own limits, e.g. for userdata, are far below)")
     if key.lower() in BASE64_FILE_PARAMS:
         return base64.b64encode(data).decode("ascii")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ParseError(f"{key}=@{path}: the file is not UTF-8 text") from None
+        text = ""
+    if b"\0" in data or (data and not text):
+        raise ParseError(f"{where}: the file is binary, not UTF-8 text; {key} takes text "
+                         "(only userdata= sends a file's bytes, base64-encoded)")
+    return text

@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["OrphanGuard", "SyncRunner", "await_with_wakeups", "interrupted_by_kernel"]
+__all__ = ["OrphanGuard", "SyncRunner", "await_with_wakeups", "ctrl_c_cancels", "interrupted_by_kernel"]
 
 T = TypeVar("T")
 
@@ -52,6 +53,40 @@ async def await_with_wakeups(
         return await task
     finally:
         ticker.cancel()
+
+
+@contextmanager
+def ctrl_c_cancels(task: asyncio.Task[Any] | None) -> Iterator[Callable[[], bool]]:
+    """Terminal IPython: the first Ctrl-C cancels the awaited cell's ``task``, as a kernel's
+    interrupt does, so the call unwinds (reports its jobs) and ends in one line, not in a
+    ``KeyboardInterrupt`` raised somewhere inside asyncio. A second Ctrl-C is the default one.
+
+    Yields ``fired()``: whether Ctrl-C is what cancelled the task. Only where Python's default
+    handler is in place, in the main thread; anywhere else nothing changes.
+    """
+    import signal
+
+    fired: list[bool] = []
+    if (
+        task is None
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield lambda: False
+        return
+    loop = task.get_loop()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if fired or task.done():
+            raise KeyboardInterrupt
+        fired.append(True)
+        loop.call_soon_threadsafe(task.cancel)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield lambda: bool(fired)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def interrupted_by_kernel() -> bool:

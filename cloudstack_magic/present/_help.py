@@ -38,7 +38,7 @@ Values
 ------
 key=:name       the Python object `name` from the namespace: a dict becomes a map parameter
                 (tags=:mytags), a list a comma-separated list, a bool true/false
-key=@path       the file's text (userdata=@cloud-init.yaml is base64-encoded and POSTed)
+key=@path       the file's text, at most 1 MiB (userdata=@cloud-init.yaml is base64-encoded, POSTed)
 key=":x"        quote to send ':' or '@' literally
 
 Discovery
@@ -47,6 +47,8 @@ Discovery
 %cloudstack apis [word]      APIs whose name (or description) contains word
 %cloudstack regions          configured regions (name, endpoint, source; never keys)
 %cloudstack use NAME         switch the default region
+%cloudstack sync [-r NAME]   store the server's own API list (help, completion, checks use it)
+%cloudstack simulate start [--vms N …] | stop   a simulator in this kernel, region 'simulator'
 Tab completes command names, then parameter names (required first), then ids for …id=
 parameters (names shown alongside).
 

@@ -171,6 +171,8 @@ class ProgressReporter:
             snapshot = self.snapshot()
             final = summary_text(snapshot)
             hint = pending_hint(snapshot) if self._outcome != "done" else ""
+            if self._outcome == "failed" and self._autoshow and not hint:
+                final = ""  # the error line that follows says it; a "failed after" line would repeat it
             try:
                 self.view.close(
                     snapshot,

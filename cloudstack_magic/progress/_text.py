@@ -209,7 +209,9 @@ class TextView:
         self._width = max(self._width, len(line))  # what is visible on the line now
 
     def close(self, snapshot: Snapshot, final: str, display_if_hidden: bool) -> None:
-        if self._shown:
+        if self._shown and not final:
+            self.stream.write("\r" + " " * self._width + "\r")  # nothing to keep: erase the live line
+        elif self._shown:
             first, _, rest = final.partition("\n")
             pad = " " * max(self._width - len(first), 0)
             self.stream.write(f"\r{first}{pad}\n" + (f"{rest}\n" if rest else ""))

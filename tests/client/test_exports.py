@@ -23,10 +23,10 @@ def test_all_matches_the_public_names() -> None:
 
 
 def test_lazy_names_resolve_and_unknown_names_fail() -> None:
-    from cloudstack_magic.config import _regions as _config
+    from importlib import import_module
 
-    for name in cloudstack_magic._LAZY:
-        assert getattr(cloudstack_magic, name) is getattr(_config, name)
+    for name, module in cloudstack_magic._LAZY.items():
+        assert getattr(cloudstack_magic, name) is getattr(import_module(module, "cloudstack_magic"), name)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         cloudstack_magic.nope  # noqa: B018
 

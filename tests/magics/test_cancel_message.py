@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudstack_magic.magics._results import cancel_message
+from cloudstack_magic.magics._messages import cancel_message
 
 JOBS = [("deployVirtualMachine", "job-1"), ("stopVirtualMachine", "job-2")]
 

@@ -40,7 +40,9 @@ def test_completion_gives_up_quickly_on_an_unreachable_region(bare_ip: Any, isol
                                                "key": "k", "secret": "s", "retry": "0"}})
     started = time.monotonic()
     found = complete(bare_ip, "%cloudstack stopVirtualMachine id=")
-    assert time.monotonic() - started < 5
+    # a hang, not slowness: the lookup itself gives up after COMPLETION_TIMEOUT (2 s); a loaded
+    # 2-core machine may add seconds of Jedi and imports around it
+    assert time.monotonic() - started < 30
     assert not [c for c in found if c.text.count("-") >= 4]  # no ids, and no exception
 
 
@@ -65,21 +67,21 @@ def test_cancel_button_ends_the_wait_with_the_job_to_check(
     with pytest.raises(UsageError) as caught:
         ip.run_cell(f"job = %cloudstack -r slow stopVirtualMachine id={vm}")
     (jobid,) = {r["jobid"] for r in sim.stats()["recent"] if "jobid" in r}
-    assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in str(caught.value)
+    assert f"%cloudstack -r slow queryAsyncJobResult jobid={jobid}" in str(caught.value)  # asks that cloud
     assert "\n" not in str(caught.value)
     assert ip.user_ns["job"] == "untouched"
     again = ip.run_cell("%cloudstack -r slow listZones").result  # the shell and client still work
     assert len(again) > 0
 
 
-def test_ctrl_c_in_terminal_ipython_leaves_no_orphan_polling(
+def test_ctrl_c_in_terminal_ipython_is_the_job_lines_then_one_error_line(
     ip: Any, isolated_config: Path, fresh_simulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Terminal IPython: Ctrl-C aborts ``run_until_complete`` but would leave the task pending on
-    IPython's loop, to resume in the next async cell. The post_run_cell guard cancels it then."""
+    """Terminal IPython: Ctrl-C during a job cancels the awaited call as a kernel interrupt does:
+    the job's ready-to-run check line (with its region), then ONE error line — no traceback of
+    asyncio internals, and no task left pending to resume polling in the next async cell."""
     import os
     import signal
-    import time
 
     sim = fresh_simulator(vms=5, job_seconds=30)
     write_ini(isolated_config, {"slow": {"endpoint": sim.endpoint, "key": sim.api_key, "secret": sim.secret_key}})
@@ -88,15 +90,20 @@ def test_ctrl_c_in_terminal_ipython_leaves_no_orphan_polling(
     timer = threading.Timer(0.8, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(UsageError) as caught:
             ip.run_cell(f"job = %cloudstack -r slow stopVirtualMachine id={vm}")
     finally:
         timer.cancel()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
         signal.signal(signal.SIGINT, previous)
-    magic = ip.user_ns["_cloudstack_magic_"]
-    assert magic.guard.pending() == []  # the hook cancelled and unwound the orphan
     (jobid,) = {r["jobid"] for r in sim.stats()["recent"] if "jobid" in r}
-    assert f"%cloudstack queryAsyncJobResult jobid={jobid}" in capsys.readouterr().out
+    message = str(caught.value)
+    assert "\n" not in message and jobid in message and "Traceback" not in message
+    out = capsys.readouterr().out
+    assert f"%cloudstack -r slow queryAsyncJobResult jobid={jobid}" in out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    magic = ip.user_ns["_cloudstack_magic_"]
+    assert magic.guard.pending() == []
     polls = sim.stats()["commands"].get("queryAsyncJobResult", 0)
     ip.run_cell("import asyncio\nawait asyncio.sleep(0.6)")  # an async cell: an orphan would poll now
     assert sim.stats()["commands"].get("queryAsyncJobResult", 0) == polls

@@ -139,7 +139,7 @@ def test_userdata_file_is_base64_and_posted(ip: Any, simulator: Any, isolated_co
     simulator.reset()
     ip.run_cell("%cloudstack --dry-run listZones")  # a dry run sends nothing
     assert simulator.stats()["commands"] == {}
-    view = ip.run_cell("%cloudstack --dry-run updateVirtualMachine id=0e6a1f52-7a3b-4c1d-9e2f-3a4b5c6d7e04 userdata=@cloud-init.yaml").result
+    view = ip.run_cell("%cloudstack --dry-run updateVirtualMachine id=8f8a3c2e-5b0d-4c7e-9a8b-1e2f3a4b5c6d userdata=@cloud-init.yaml").result
     assert view.method == "POST"
     sent = dict(part.split("=", 1) for part in view.body.split("&"))
     from urllib.parse import unquote
@@ -224,5 +224,6 @@ def test_generated_docstring_documents_options_and_grammar(ip: Any) -> None:
     doc = ip.user_ns["_cloudstack_magic_"].cloudstack.__doc__
     for text in ("-o VAR, --output VAR", "-r <NAME[,NAME…]>, --region <NAME[,NAME…]>", "--raw", "--no-wait",
                  "--dry-run", "--columns a,b,c", "--limit N", "--parallel", "--background",
+                 "--no-validate", "--strict", "%cloudstack sync", "%cloudstack simulate start", "at most 1 MiB",
                  "Cell grammar", "key=:name", "key=@path", "In [2]: %cloudstack listVirtualMachines"):
         assert text in doc, text
