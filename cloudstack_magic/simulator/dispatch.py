@@ -9,12 +9,13 @@ a clear "not simulated" error instead of a fake success.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..spec._spec import Api
-from .errors import CS_SERVER_API, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR, ApiError, param_error
+from .errors import CS_SERVER_API, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR, ApiError, JobError, param_error
 from .tables import Row, Table
 
 if TYPE_CHECKING:
@@ -22,15 +23,38 @@ if TYPE_CHECKING:
     from .state import Cloud
 
 __all__ = [
-    "Call", "Handler", "HANDLERS", "JobAccepted", "ListResult", "Result", "command", "dispatch",
-    "invalid_id", "response_name",
+    "Call", "Handler", "JobAccepted", "ListResult", "Result", "dispatch",
+    "invalid_id", "parse_date", "response_name",
 ]
 
 _CONTROL = re.compile(r"[\000-\011\013-\014\016-\037\177]")
 _INTEGER = re.compile(r"[+-]?\d+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|-?\d+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}.*)?")
+_DAY = re.compile(r"(\d+)-(\d+)-(\d+)")
+_DAY_TIME = re.compile(r"(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)")
+#: Commands whose dates may also be "yyyy-MM-dd HH:mm:ss" (ParamProcessWorker's Bug 9724 list).
+_DATE_TIME_COMMANDS = frozenset({"listEvents", "deleteEvents", "archiveEvents", "archiveAlerts", "deleteAlerts",
+                                 "getUsageRecords"})
 _INT_RANGE = {"integer": 2**31, "short": 2**15, "long": 2**63}
+
+
+def parse_date(command: str, value: str) -> datetime | None:
+    """A ``date`` parameter as ``ParamProcessWorker`` reads it, or None where it throws.
+
+    The server parses with ``SimpleDateFormat("yyyy-MM-dd")`` (strict), and ``parse(String)``
+    stops after the day: ``2026-05-04T10:22:31+0000`` means 2026-05-04 00:00 — a date
+    parameter has day precision. A few event/usage commands also take ``yyyy-MM-dd HH:mm:ss``."""
+    numbers: tuple[int, ...]
+    if command in _DATE_TIME_COMMANDS and (full := _DAY_TIME.fullmatch(value)):
+        numbers = tuple(int(part) for part in full.groups())
+    elif day := _DAY.match(value):
+        numbers = tuple(int(part) for part in day.groups())
+    else:
+        return None
+    try:
+        return datetime(*numbers, tzinfo=timezone.utc)  # type: ignore[arg-type,misc]
+    except ValueError:  # strict: month 13 or day 32 are refused
+        return None
 
 
 def response_name(command: str) -> str:
@@ -83,6 +107,11 @@ class Call:
         value = self.get(name)
         return default if value is None else int(value)
 
+    def date(self, name: str) -> datetime | None:
+        """A ``date`` parameter (already checked by :func:`check_params`)."""
+        value = self.get(name)
+        return None if value is None else parse_date(self.command, value)
+
     def ids(self, name: str) -> list[str]:
         return [part.strip() for part in (self.get(name) or "").split(",") if part.strip()]
 
@@ -98,19 +127,8 @@ class Call:
         return self._maps[name]
 
 
+#: A command's implementation; the command table (``commands.COMMAND_TABLE``) maps names to them.
 Handler = Callable[[Call], Result]
-HANDLERS: dict[str, Handler] = {}
-
-
-def command(*names: str) -> Callable[[Handler], Handler]:
-    """Register a handler for one or more API names (exact spelling, as in the spec)."""
-
-    def register(handler: Handler) -> Handler:
-        for name in names:
-            HANDLERS[name] = handler
-        return handler
-
-    return register
 
 
 def invalid_id(name: str, value: str) -> ApiError:
@@ -150,8 +168,13 @@ def check_params(api: Api, params: dict[str, str]) -> None:
         bad = False
         if kind in _INT_RANGE:
             bad = not _INTEGER.fullmatch(value) or not -_INT_RANGE[kind] <= int(value) < _INT_RANGE[kind]
-        elif kind == "date":
-            bad = not _DATE.fullmatch(value)
+        elif kind == "date" and parse_date(api.name, value) is None:
+            raise ApiError(
+                PARAM_ERROR,
+                f"Unable to parse date {value} for command {short}, please pass dates in the format mentioned"
+                " in the api documentation",
+                CS_SERVER_API,
+            )
         elif kind == "uuid" and not _UUID.fullmatch(value):
             raise invalid_id(param.name, value)
         if bad:
@@ -162,14 +185,20 @@ def check_params(api: Api, params: dict[str, str]) -> None:
             )
 
 
-def dispatch(call: Call) -> Result:
+def dispatch(call: Call, handlers: Mapping[str, Handler]) -> Result:
+    """Check the parameters, then run the command's handler from ``handlers``."""
     check_params(call.api, call.params)
-    handler = HANDLERS.get(call.command)
+    handler = handlers.get(call.command)
     if handler is None:
         raise ApiError(
             UNSUPPORTED_ACTION_ERROR,
             f"{call.command} is a CloudStack 4.18 API that this simulator does not simulate"
-            f" (it simulates {len(HANDLERS)} commands; see GET /_simulator/stats)",
+            f" (it simulates {len(handlers)} commands; see GET /_simulator/stats)",
             CS_SERVER_API,
         )
-    return handler(call)
+    if not call.api.isasync:
+        return handler(call)
+    try:
+        return handler(call)
+    except JobError as error:  # accepted, then the job fails: as the server runs async commands
+        return JobAccepted(call.jobs.submit_failed(call.command, error))

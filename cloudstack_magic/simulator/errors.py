@@ -15,9 +15,11 @@ __all__ = [
     "CS_INTERNAL",
     "CS_INVALID_PARAMETER",
     "CS_IN_USE",
+    "CS_PERMISSION",
     "CS_SERVER_API",
     "INSUFFICIENT_CAPACITY_ERROR",
     "INTERNAL_ERROR",
+    "JobError",
     "MALFORMED_PARAMETER_ERROR",
     "PARAM_ERROR",
     "RESOURCE_IN_USE_ERROR",
@@ -26,6 +28,8 @@ __all__ = [
     "UNSUPPORTED_ACTION_ERROR",
     "UNVERIFIED_TEXT",
     "param_error",
+    "permission_error",
+    "state_error",
 ]
 
 # ApiErrorCode.java
@@ -47,6 +51,7 @@ NETWORK_RULE_CONFLICT_ERROR = 537
 CS_INTERNAL = 4250  # CloudRuntimeException
 CS_CAPACITY = 4335  # InsufficientServerCapacityException
 CS_INVALID_PARAMETER = 4350  # InvalidParameterValueException
+CS_PERMISSION = 4365  # PermissionDeniedException
 CS_IN_USE = 4375  # ResourceInUseException
 CS_SERVER_API = 9999  # ServerApiException
 
@@ -83,6 +88,22 @@ class ApiError(Exception):
             body["cserrorcode"] = self.cserrorcode
         body["errortext"] = self.text
         return body
+
+
+class JobError(ApiError):
+    """A state or permission error of an async command: the server accepts the command and
+    the *job* fails with it (``dispatch`` turns it into a failed job, never a synchronous 431)."""
+
+
+def state_error(text: str) -> JobError:
+    """``InvalidParameterValueException`` thrown while the command runs (a VM in the wrong state...)."""
+    return JobError(PARAM_ERROR, text, CS_INVALID_PARAMETER)
+
+
+def permission_error(account: str, what: str) -> JobError:
+    """``PermissionDeniedException``: the caller's account does not own ``what``."""
+    return JobError(ACCOUNT_ERROR, f"Account {account} does not have permission to operate on {what}",
+                    CS_PERMISSION)
 
 
 def param_error(text: str) -> ApiError:

@@ -16,39 +16,23 @@ from aiohttp import web
 
 from .errors import API_LIMIT_EXCEED, ApiError
 
-__all__ = ["API_PATH", "PARAMS", "fault_middleware", "read_params"]
+__all__ = ["fault_middleware"]
 
-API_PATH = "/client/api"
-#: The request's parameters once read (both middlewares and the handler need them).
-PARAMS = web.RequestKey("cs_params", dict)
 SERVICE_UNAVAILABLE = 503
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: How the app reads a request's parameters (query, then form body), and which requests are API calls.
+ParamsReader = Callable[[web.Request], Awaitable[dict[str, str]]]
+IsApiRequest = Callable[[web.Request], bool]
 
 
-async def read_params(request: web.Request) -> dict[str, str]:
-    """The request's parameters as the servlet sees them: query first, then a form body; each
-    name's first value; names as received (``+`` in a query is a space)."""
-    cached: dict[str, str] | None = request.get(PARAMS)
-    if cached is not None:
-        return cached
-    params: dict[str, str] = {}
-    for name, value in request.query.items():
-        params.setdefault(name, value)
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        for name, field in (await request.post()).items():
-            if isinstance(field, str):
-                params.setdefault(name, field)
-    request[PARAMS] = params
-    return params
-
-
-def fault_middleware(runtime_key: web.AppKey[Any]) -> Any:
+def fault_middleware(runtime_key: web.AppKey[Any], is_api: IsApiRequest, read_params: ParamsReader) -> Any:
     """The middleware, reading its settings from ``app[runtime_key]`` on every request (they
-    can change while running)."""
+    can change while running); ``is_api`` and ``read_params`` come from the app, which owns
+    how requests are read."""
 
     @web.middleware
     async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path != API_PATH:
+        if not is_api(request):
             return await handler(request)
         runtime = request.app[runtime_key]
         settings = runtime.settings

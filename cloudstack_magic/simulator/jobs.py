@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .errors import INTERNAL_ERROR, ApiError
-from .state import Cloud, format_date
+from .errors import CS_SERVER_API, INTERNAL_ERROR, ApiError
+from .state import Caller, Cloud, format_date
 from .tables import Row, Table
 
 __all__ = ["JobEngine", "Work"]
@@ -42,6 +42,7 @@ class JobEngine:
         self.job_seconds = job_seconds
         self.table = Table("asyncjobs", key=lambda row: row["jobid"])
         self._work: dict[str, tuple[float, Work]] = {}
+        self._callers: dict[str, Caller] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         #: jobid -> wall-clock submitted/finished times and queryAsyncJobResult calls (benchmarks)
         self.timing: dict[str, dict[str, Any]] = {}
@@ -49,12 +50,11 @@ class JobEngine:
     def submit(self, command: str, instancetype: str | None, instanceid: str | None, work: Work) -> str:
         cloud = self.cloud
         jobid = cloud.uuid()
-        account = cloud.accounts.get(cloud.caller.accountid) or {}
         cls = command[0].upper() + command[1:]
         package = _PACKAGES.get(instancetype or "", "user")
+        # 4.18's AsyncJobResponse has no account name, domain id or domain path (4.19+ added them)
         row: Row = {
-            "accountid": cloud.caller.accountid, "account": cloud.caller.account,
-            "domainid": cloud.caller.domainid, "domainpath": account.get("domainpath", "ROOT"),
+            "accountid": cloud.caller.accountid,
             "userid": cloud.caller.userid, "cmd": f"org.apache.cloudstack.api.command.{package}.{cls}Cmd",
             "jobstatus": IN_PROGRESS, "jobprocstatus": 0, "jobresultcode": 0, "created": format_date(time.time()),
             "jobid": jobid,
@@ -64,6 +64,7 @@ class JobEngine:
         if instanceid:
             row["jobinstanceid"] = instanceid
         self.table.add(row)
+        self._callers[jobid] = cloud.caller
         self.timing[jobid] = {"command": command, "seconds": self.job_seconds, "submitted": time.time(),
                               "finished": None, "queries": 0}
         due = time.monotonic() + self.job_seconds
@@ -85,27 +86,39 @@ class JobEngine:
         self.timing[jobid]["finished"] = time.time()
         fields: dict[str, Any] = {"jobprocstatus": 0, "completed": format_date(time.time()),
                                   "jobresulttype": "object"}
+        caller, self.cloud.caller = self.cloud.caller, self._callers.get(jobid, self.cloud.caller)
         try:
             result = work()
         except ApiError as error:
+            # ApiAsyncJobDispatcher: a ServerApiException keeps its code, any other exception is 530
+            code = error.code if error.cserrorcode == CS_SERVER_API else INTERNAL_ERROR
             fields.update(jobstatus=FAILED, jobresultcode=INTERNAL_ERROR,
-                          jobresult={"errorcode": error.code, "errortext": error.text})
+                          jobresult={"errorcode": code, "errortext": error.text})
         except Exception as error:  # a simulator bug must still end the job, visibly
             fields.update(jobstatus=FAILED, jobresultcode=INTERNAL_ERROR,
                           jobresult={"errorcode": INTERNAL_ERROR, "errortext": f"simulator error: {error!r}"})
         else:
             fields.update(jobstatus=SUCCEEDED, jobresult=result)
+        finally:
+            self.cloud.caller = caller
         row = self.table.update(jobid, **fields)
-        self._record_event(row)
+        self._record_event(row, self._callers.pop(jobid, caller))
 
-    def _record_event(self, job: Row) -> None:
+    def submit_failed(self, command: str, error: ApiError) -> str:
+        """A job that will fail with ``error`` (a state or permission error found on submit)."""
+
+        def work() -> dict[str, Any]:
+            raise error
+
+        return self.submit(command, None, None, work)
+
+    def _record_event(self, job: Row, caller: Caller) -> None:
         command = self.timing[job["jobid"]]["command"]
         if command not in EVENTS:
             return
         kind, doing = EVENTS[command]
         ok = job["jobstatus"] == SUCCEEDED
         subject = f" Vm Id: {job['jobinstanceid']}" if job.get("jobinstancetype") == "VirtualMachine" else ""
-        caller = self.cloud.caller
         self.cloud.events.add({
             "id": self.cloud.uuid(), "username": caller.username, "type": kind, "level": "INFO" if ok else "ERROR",
             "description": f"{'Successfully completed' if ok else 'Error while'} {doing}.{subject}",

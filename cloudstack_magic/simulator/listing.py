@@ -13,7 +13,7 @@ from .dispatch import Call, ListResult, invalid_id
 from .errors import param_error
 from .tables import Row, Table
 
-__all__ = ["FIELD_FILTERS", "list_rows", "page_of"]
+__all__ = ["FIELD_FILTERS", "Owner", "list_rows", "page_of", "row_owner"]
 
 UNLIMITED = -1
 #: Parameters that filter by equality on a field of the same name, when the row has it.
@@ -25,7 +25,12 @@ FIELD_FILTERS = (
 )
 #: Tables whose rows belong to an account or project (others are visible to everyone).
 OWNED = frozenset({"virtualmachine", "volume", "snapshot", "network", "publicipaddress", "securitygroup",
-                   "sshkeypair", "event", "tag", "asyncjobs"})
+                   "sshkeypair", "event", "tag", "asyncjobs", "firewallrule", "portforwardingrule",
+                   "ipforwardingrule", "loadbalancerrule", "affinitygroup", "vmsnapshot"})
+
+
+#: For a user caller: which field of these rows must be its own account (or domain).
+SELF_ONLY = {"account": "name", "user": "account", "domain": "id"}
 
 
 def page_of(call: Call, rows: list[Row]) -> list[Row]:
@@ -48,21 +53,47 @@ def page_of(call: Call, rows: list[Row]) -> list[Row]:
     return rows[start : start + max(pagesize, 0)]
 
 
-def _visibility(call: Call, table: Table) -> tuple[Hashable, Callable[[Row], bool]] | None:
+#: Who owns a row: (account name, domain id, belongs to a project).
+Owner = Callable[[Row], tuple[str | None, str | None, bool]]
+
+
+def row_owner(row: Row) -> tuple[str | None, str | None, bool]:
+    """Rows of owned resources carry ``account``/``domainid`` (or ``projectid``) themselves."""
+    return row.get("account"), row.get("domainid"), "projectid" in row
+
+
+def _with_hidden_owners(hidden: dict[str, tuple[str | None, str | None, bool]], owner: Owner) -> Owner:
+    """Rows whose response has no owner fields are owned through ``cloud.owners``."""
+    if not hidden:
+        return owner
+
+    def effective(row: Row) -> tuple[str | None, str | None, bool]:
+        found = hidden.get(row.get("id", "")) if "account" not in row and "projectid" not in row else None
+        return found if found is not None else owner(row)
+
+    return effective
+
+
+def _visibility(call: Call, table: Table, owner: Owner) -> tuple[Hashable, Callable[[Row], bool]] | None:
+    cloud = call.cloud
+    caller = cloud.caller
+    if table.objectname in SELF_ONLY and not caller.is_admin:  # a user sees its own account, user, domain
+        field, own = SELF_ONLY[table.objectname], (caller.account if table.objectname != "domain" else caller.domainid)
+        return ("self", table.objectname, own), lambda row: row.get(field) == own
     if table.objectname not in OWNED:
         return None
-    cloud = call.cloud
+    owner = _with_hidden_owners(cloud.owners, owner)
     projectid = call.get("projectid")
     if projectid == "-1":
-        return ("projects",), lambda row: "projectid" in row
+        return ("projects",), lambda row: owner(row)[2]
     if projectid:
         if projectid not in cloud.projects:
             raise invalid_id("projectid", projectid)
         return ("project", projectid), lambda row: row.get("projectid") == projectid
     domainid, account = call.get("domainid"), call.get("account")
-    if domainid is None and account is None and not call.flag("listall"):
-        mine = cloud.caller.account, cloud.caller.domainid
-        return ("own",), lambda row: "projectid" not in row and (row.get("account"), row.get("domainid")) == mine
+    if not cloud.caller.is_admin or (domainid is None and account is None and not call.flag("listall")):
+        mine: tuple[str | None, str | None, bool] = (caller.account, caller.domainid, False)
+        return ("own", *mine), lambda row: owner(row) == mine  # the key names the caller: cached per caller
     domain_ids: set[str] | None = None
     if domainid is not None:
         domain = cloud.domains.get(domainid)
@@ -77,47 +108,50 @@ def _visibility(call: Call, table: Table) -> tuple[Hashable, Callable[[Row], boo
         domain_ids = {cloud.caller.domainid}
 
     def visible(row: Row) -> bool:
-        if "projectid" in row:
+        name, row_domain, in_project = owner(row)
+        if in_project:
             return False
-        if domain_ids is not None and row.get("domainid") not in domain_ids:
+        if domain_ids is not None and row_domain not in domain_ids:
             return False
-        return account is None or row.get("account") == account
+        return account is None or name == account
 
     return ("scope", domainid, account, call.flag("isrecursive"), call.flag("listall")), visible
 
 
 def list_rows(call: Call, table: Table, *, exact_name: bool = True,
-              extra: list[tuple[Hashable, Callable[[Row], bool]]] | None = None) -> ListResult:
+              extra: list[tuple[Hashable, Callable[[Row], bool]]] | None = None,
+              owner: Owner = row_owner,
+              keyword_fields: tuple[str, ...] = ("name", "displayname", "displaytext", "description")) -> ListResult:
     """Filter ``table`` by the call's parameters, then page it."""
     tests: list[tuple[Hashable, Callable[[Row], bool]]] = []
-    if (scope := _visibility(call, table)) is not None:
+    if (scope := _visibility(call, table, owner)) is not None:
         tests.append(scope)
-    if row_id := call.get("id"):
+    if row_id := _given(call, "id"):
         tests.append((("id", row_id), lambda row: row.get("id") == row_id))
-    if ids := call.ids("ids"):
+    if ids := (call.ids("ids") if call.api.param("ids") else []):
         wanted = frozenset(ids)
         tests.append((("ids", wanted), lambda row: row.get("id") in wanted))
-    if wanted_name := call.get("name"):
+    if wanted_name := _given(call, "name"):
         if exact_name:
             tests.append((("name", wanted_name), lambda row: row.get("name") == wanted_name))
         else:  # listVirtualMachines matches names with LIKE %name%
             tests.append((("name~", wanted_name), lambda row: wanted_name in row.get("name", "")))
-    if keyword := call.get("keyword"):
+    if keyword := _given(call, "keyword"):
         needle = keyword.lower()
-        tests.append((("keyword", needle), lambda row: any(
-            needle in str(row.get(f, "")).lower() for f in ("name", "displayname", "displaytext", "description"))))
-    if state := call.get("state"):
+        tests.append((("keyword", needle, keyword_fields), lambda row: any(
+            needle in str(row.get(f, "")).lower() for f in keyword_fields)))
+    if state := _given(call, "state"):
         wanted_state = state.lower()
         if wanted_state == "present":
             tests.append((("state", "present"), lambda row: row.get("state") not in ("Destroyed", "Expunging")))
         else:
             tests.append((("state", wanted_state), lambda row: str(row.get("state", "")).lower() == wanted_state))
-    if zoneid := call.get("zoneid"):
+    if zoneid := _given(call, "zoneid"):
         tests.append((("zoneid", zoneid), lambda row: row.get("zoneid", zoneid) == zoneid))
     for field in FIELD_FILTERS:
         if (value := call.get(field)) is not None and call.api.param(field) is not None:
             tests.append(((field, value), _field_equals(field, value)))
-    if tags := [t for t in call.map("tags") if "key" in t]:
+    if tags := [t for t in call.map("tags") if "key" in t and call.api.param("tags")]:
         pairs = tuple((t["key"], t.get("value")) for t in tags)
         tests.append((("tags", pairs), lambda row: all(
             any(tag["key"] == k and (v is None or tag["value"] == v) for tag in row.get("tags", ()))
@@ -129,6 +163,11 @@ def list_rows(call: Call, table: Table, *, exact_name: bool = True,
         predicate = (lambda row: all(check(row) for check in checks)) if len(checks) > 1 else checks[0]
     matching = table.select(tuple(key for key, _ in tests), predicate)
     return ListResult(table, table.objectname, page_of(call, matching), len(matching))
+
+
+def _given(call: Call, name: str) -> str | None:
+    """A filter's value, if the command has that parameter (the server ignores others)."""
+    return call.get(name) if call.api.param(name) is not None else None
 
 
 def _field_equals(name: str, value: str) -> Callable[[Row], bool]:

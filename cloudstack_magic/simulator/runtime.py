@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import gc
 import random
+import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .classroom import add_class_accounts
+from .dispatch import Handler
 from .jobs import JobEngine
+from .seed import seed
 from .state import Cloud
 
 __all__ = ["DEMO_API_KEY", "DEMO_SECRET_KEY", "Runtime", "Settings"]
@@ -21,6 +26,8 @@ __all__ = ["DEMO_API_KEY", "DEMO_SECRET_KEY", "Runtime", "Settings"]
 #: The documented demo key pair the simulator accepts by default (not a secret: it is public).
 DEMO_API_KEY = "cloudstack-magic-demo-api-key-0123456789abcdefghijklmnopqrstuvwxyz"
 DEMO_SECRET_KEY = "cloudstack-magic-demo-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+#: Settings no repr, log or ``/_simulator/stats`` answer shows.
+_PRIVATE = ("api_key", "secret_key", "admin_token")
 #: Settings that may change while running (``POST /_simulator/config``).
 TUNABLE = ("latency_ms", "job_seconds", "fail_rate", "drop_rate", "throttle", "page_size_limit")
 
@@ -39,11 +46,20 @@ class Settings:
     port: int = 0
     api_key: str = DEMO_API_KEY
     secret_key: str = DEMO_SECRET_KEY
+    #: What POST admin requests must carry when the simulator listens beyond loopback
+    #: (``X-Simulator-Token`` header or ``token`` query); empty: a fresh random one.
+    admin_token: str = ""
+    #: user accounts for a class (``student01``...), each with its own key pair and resources
+    accounts: int = 0
 
     def __post_init__(self) -> None:
+        if not self.admin_token:
+            self.admin_token = secrets.token_urlsafe(18)
         problems = []
         if self.vms < 0:
             problems.append(f"vms must be >= 0, got {self.vms}")
+        if not 0 <= self.accounts <= 500:
+            problems.append(f"accounts must be between 0 and 500, got {self.accounts}")
         for name in ("fail_rate", "drop_rate"):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} is a probability between 0 and 1, got {getattr(self, name)}")
@@ -58,28 +74,27 @@ class Settings:
             raise ValueError("; ".join(problems))
 
     def __repr__(self) -> str:  # the secret key never shows
-        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("api_key", "secret_key")}
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _PRIVATE}
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("secret_key")
-        data.pop("api_key")
+        for name in _PRIVATE:
+            data.pop(name)
         return data
 
 
 class Runtime:
     """Everything a running simulator changes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, commands: Mapping[str, Handler]) -> None:
         self.settings = settings
+        self.commands_table = commands
         self.reseed()
         self.reset_counters()
 
     def reseed(self) -> None:
         """Build the seeded inventory from scratch (jobs and their timers go too)."""
-        from .inventory import seed
-
         old = getattr(self, "jobs", None)
         if old is not None:
             old.cancel_timers()
@@ -94,6 +109,10 @@ class Runtime:
             gc.freeze()
             if was_enabled:
                 gc.enable()
+        admin = self.cloud.caller.userid
+        self.cloud.keys[self.settings.api_key] = (self.settings.secret_key, admin)
+        if self.settings.accounts:
+            add_class_accounts(self.cloud, self.settings.accounts)
         self.jobs = JobEngine(self.cloud, self.settings.job_seconds)
         self.dice = random.Random(self.settings.seed + 1)
 
@@ -117,8 +136,6 @@ class Runtime:
 
     def stats(self) -> dict[str, Any]:
         """A JSON-ready snapshot; ``commands`` maps command name → API requests received."""
-        from .dispatch import HANDLERS
-
         return {
             "commands": dict(self.commands),
             "requests": self.requests,
@@ -134,6 +151,6 @@ class Runtime:
             "inventory": {name: len(table) for name, table in self.cloud.tables.items()},
             "recent": list(self.recent),
             "settings": self.settings.public(),
-            "simulated_commands": sorted(HANDLERS),
+            "simulated_commands": sorted(self.commands_table),
             "uptime": round(time.time() - self.started, 3),
         }

@@ -12,8 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .app import RUNTIME, make_app
-from .faults import API_PATH
+from .app import API_PATH, RUNTIME, make_app
 from .runtime import Runtime, Settings
 
 __all__ = ["Simulator", "SimulatorThread"]
@@ -52,6 +51,11 @@ class Simulator:
         return self.settings.secret_key
 
     @property
+    def admin_token(self) -> str:
+        """What POST admin requests carry when the simulator listens beyond loopback."""
+        return self.settings.admin_token
+
+    @property
     def base_url(self) -> str:
         if self.port is None:
             raise RuntimeError("the simulator is not running: use `async with Simulator(...)` or start()")
@@ -61,6 +65,18 @@ class Simulator:
     @property
     def endpoint(self) -> str:
         return self.base_url + API_PATH
+
+    def regions(self, base: str = "simulator") -> list[tuple[str, str, str]]:
+        """``(region name, api key, secret key)`` for each key pair it accepts: ``base`` for the
+        admin, then ``base-<account>`` per class account (``accounts=N``)."""
+        regions = [(base, self.api_key, self.secret_key)]
+        if self._runtime is not None:
+            cloud = self._runtime.cloud
+            for key, (secret, userid) in cloud.keys.items():
+                user = cloud.users.get(userid)
+                if key != self.api_key and user is not None:
+                    regions.append((f"{base}-{user['account']}", key, secret))
+        return regions
 
     @property
     def runtime(self) -> Runtime:
@@ -121,7 +137,8 @@ class SimulatorThread:
         return repr(self.simulator).replace("<Simulator", "<SimulatorThread", 1)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("settings", "api_key", "secret_key", "endpoint", "base_url", "port", "runtime"):
+        if name in ("settings", "api_key", "secret_key", "endpoint", "base_url", "port", "runtime", "regions",
+                    "admin_token"):
             return getattr(self.simulator, name)
         raise AttributeError(name)
 

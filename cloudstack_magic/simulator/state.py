@@ -41,6 +41,16 @@ TABLES = {
     "sshkeypairs": "sshkeypair",
     "events": "event",
     "tags": "tag",
+    "storagepools": "storagepool",
+    "networkofferings": "networkoffering",
+    "firewallrules": "firewallrule",
+    "egressrules": "firewallrule",
+    "portforwardingrules": "portforwardingrule",
+    "ipforwardingrules": "ipforwardingrule",
+    "loadbalancerrules": "loadbalancerrule",
+    "affinitygroups": "affinitygroup",
+    "vmsnapshots": "vmsnapshot",
+    "roles": "role",
 }
 
 
@@ -65,6 +75,18 @@ class Caller:
     domain: str = "ROOT"
     userid: str = ""
     username: str = "admin"
+    #: 0 user, 1 root admin, 2 domain admin (the account's ``accounttype``)
+    accounttype: int = 1
+
+    @property
+    def is_admin(self) -> bool:
+        return self.accounttype == 1
+
+    @classmethod
+    def of(cls, user: Row) -> Caller:
+        return cls(account=user["account"], accountid=user["accountid"], domainid=user["domainid"],
+                   domain=user["domain"], userid=user["id"], username=user["username"],
+                   accounttype=user["accounttype"])
 
 
 @dataclass
@@ -80,6 +102,21 @@ class Cloud:
     #: network id -> [network number (its 10.N.0.0/16), addresses handed out]
     network_numbers: dict[str, list[int]] = field(default_factory=dict)
     counter: int = 0
+    #: zone id -> its physical network id; zone id -> its primary storage pools (volumes go there)
+    physical_networks: dict[str, str] = field(default_factory=dict)
+    pools_by_zone: dict[str, list[Row]] = field(default_factory=dict)
+    #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    system_account_id: str = ""
+    #: row id -> (account, domain id, in a project) for owned rows whose 4.18 response has no
+    #: owner fields (port-forwarding and IP-forwarding rules, firewall rules...)
+    owners: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
+    #: template/ISO id -> the zones it is in (absent: every zone)
+    image_zones: dict[str, list[str]] = field(default_factory=dict)
+    #: load-balancer rule id -> the VM ids assigned to it
+    lb_members: dict[str, list[str]] = field(default_factory=dict)
+    #: api key -> (secret key, user id): the key pairs the simulator accepts (never in a row)
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -15,7 +16,8 @@ from cloudstack_magic.__main__ import main as console_main
 from cloudstack_magic.simulator import DEMO_SECRET_KEY
 
 FLAGS = ("--host", "--port", "--vms", "--seed", "--latency-ms", "--job-seconds", "--page-size-limit",
-         "--fail-rate", "--drop-rate", "--throttle", "--api-key", "--secret-key", "--write-config")
+         "--fail-rate", "--drop-rate", "--throttle", "--api-key", "--secret-key", "--write-config",
+         "--admin-token")
 
 
 def test_serves_prints_ready_writes_config_and_stops_on_sigint(tmp_path):
@@ -33,6 +35,7 @@ def test_serves_prints_ready_writes_config_and_stops_on_sigint(tmp_path):
                 break
         output = "".join(lines)
         assert "endpoint: http://127.0.0.1:" in output and DEMO_SECRET_KEY not in output
+        assert re.search(r"^admin token: \S{16,} ", output, re.MULTILINE)
         assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
         region = configparser.ConfigParser()
         region.read(config)

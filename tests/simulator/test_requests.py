@@ -209,15 +209,17 @@ def test_every_packaged_api_is_recognised(simulator):
 
     api = make_api(simulator)
     seen = {}
+    skipped = 0
     for name, spec in packaged_spec().items():
         if name.startswith(("create", "delete", "destroy", "deploy", "update", "stop", "start", "reboot", "expunge",
                             "attach", "detach", "scale", "recover", "change")) and name in simulator.stats()[
                                 "simulated_commands"]:
+            skipped += 1
             continue  # simulated and state-changing: covered by the lifecycle tests
         status, _, text = api({"command": name, "response": "json"})
         seen[name] = status
         assert status in (200, 431, 432), (name, status, text)
         if status == 431 and spec.required_params:
             assert "due to missing parameter" in text, (name, text)
-    assert len(seen) > 650
+    assert len(seen) + skipped == len(packaged_spec()) and len(seen) > 600
     assert sum(1 for s in seen.values() if s == 432) > 100 and sum(1 for s in seen.values() if s == 200) > 20

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dispatch import Call, JobAccepted, Result, command
-from ..errors import CS_IN_USE, RESOURCE_IN_USE_ERROR, ApiError, param_error
-from ..inventory import attach_fields, build_snapshot, build_volume, make_tag
+from ..dispatch import Call, Handler, JobAccepted, Result
+from ..errors import CS_IN_USE, RESOURCE_IN_USE_ERROR, ApiError, state_error
+from ..seed import attach_fields, build_snapshot, build_volume, make_tag
 from .vms import lookup
 
-__all__: list[str] = []
+__all__ = ["COMMANDS"]
 
 #: createTags resourcetype -> (table, the type name tags record)
 #: (matched ignoring case, as ResourceTag.ResourceObjectType lookups are)
@@ -19,13 +19,12 @@ TAGGABLE = {"uservm": ("vms", "UserVm"), "volume": ("volumes", "Volume"), "snaps
 DETACHED = ("virtualmachineid", "vmname", "vmdisplayname", "vmstate", "deviceid", "attached")
 
 
-@command("createVolume")
 def create_volume(call: Call) -> Result:
     cloud = call.cloud
     offering = lookup(call, "diskofferings", "diskofferingid", required=False)
     snapshot = lookup(call, "snapshots", "snapshotid", required=False)
     if offering is None and snapshot is None:
-        raise param_error("Either disk Offering Id or snapshot Id must be passed whilst creating volume")
+        raise state_error("Either disk Offering Id or snapshot Id must be passed whilst creating volume")
     zone = lookup(call, "zones", "zoneid", required=snapshot is None)
     if snapshot is not None:
         size = snapshot["virtualsize"]
@@ -33,7 +32,7 @@ def create_volume(call: Call) -> Result:
     elif offering is not None and offering["iscustomized"]:
         gigabytes = call.integer("size")
         if not gigabytes:
-            raise param_error("This disk offering requires a custom size specified")
+            raise state_error("This disk offering requires a custom size specified")
         size = gigabytes << 30
     else:
         assert offering is not None
@@ -50,16 +49,15 @@ def create_volume(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Volume", volume["id"], work), id=volume["id"])
 
 
-@command("attachVolume")
 def attach_volume(call: Call) -> Result:
     volume = lookup(call, "volumes", "id")
     vm = lookup(call, "vms", "virtualmachineid")
     assert volume is not None and vm is not None
     if volume.get("virtualmachineid"):
-        raise param_error(f"Please specify a volume that is not attached to any VM. {volume['name']} is"
+        raise state_error(f"Please specify a volume that is not attached to any VM. {volume['name']} is"
                           f" attached to VM {volume.get('vmname')}.")
     if volume["zoneid"] != vm["zoneid"]:
-        raise param_error("Please specify a VM that is in the same zone as the volume.")
+        raise state_error("Please specify a VM that is in the same zone as the volume.")
 
     def work() -> dict[str, Any]:
         taken = {v.get("deviceid") for v in call.cloud.volumes if v.get("virtualmachineid") == vm["id"]}
@@ -72,14 +70,13 @@ def attach_volume(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Volume", volume["id"], work))
 
 
-@command("detachVolume")
 def detach_volume(call: Call) -> Result:
     volume = lookup(call, "volumes", "id")
     assert volume is not None
     if not volume.get("virtualmachineid"):
-        raise param_error("Please specify a volume that is attached to a VM.")
+        raise state_error("Please specify a volume that is attached to a VM.")
     if volume["type"] == "ROOT":
-        raise param_error("Please specify a data volume; root volumes cannot be detached from a running VM")
+        raise state_error("Please specify a data volume; root volumes cannot be detached from a running VM")
 
     def work() -> dict[str, Any]:
         row = call.cloud.volumes.update(volume["id"], **dict.fromkeys(DETACHED))
@@ -88,7 +85,6 @@ def detach_volume(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Volume", volume["id"], work))
 
 
-@command("deleteVolume")
 def delete_volume(call: Call) -> Result:
     volume = lookup(call, "volumes", "id")
     assert volume is not None
@@ -98,7 +94,6 @@ def delete_volume(call: Call) -> Result:
     return {"success": True}
 
 
-@command("createSnapshot")
 def create_snapshot(call: Call) -> Result:
     cloud = call.cloud
     volume = lookup(call, "volumes", "volumeid")
@@ -112,7 +107,6 @@ def create_snapshot(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, "Snapshot", snapshot["id"], work), id=snapshot["id"])
 
 
-@command("deleteSnapshot")
 def delete_snapshot(call: Call) -> Result:
     snapshot = lookup(call, "snapshots", "id")
     assert snapshot is not None
@@ -127,22 +121,21 @@ def delete_snapshot(call: Call) -> Result:
 def _tag_targets(call: Call) -> tuple[str, str, list[str]]:
     kind = call.get("resourcetype") or ""
     if kind.lower() not in TAGGABLE:
-        raise param_error(f"Invalid resource type {kind}; the simulator tags: UserVm, Volume, Snapshot, Network,"
+        raise state_error(f"Invalid resource type {kind}; the simulator tags: UserVm, Volume, Snapshot, Network,"
                           " Template, PublicIpAddress")
     table, type_name = TAGGABLE[kind.lower()]
     ids = call.ids("resourceids")
     for resource_id in ids:
         if resource_id not in call.cloud.tables[table]:
-            raise param_error(f"Unable to find resource by id {resource_id} and type {type_name}")
+            raise state_error(f"Unable to find resource by id {resource_id} and type {type_name}")
     return table, type_name, ids
 
 
-@command("createTags")
 def create_tags(call: Call) -> Result:
     table, type_name, ids = _tag_targets(call)
     pairs = [(t["key"], t.get("value", "")) for t in call.map("tags") if t.get("key")]
     if not pairs:
-        raise param_error("Unable to execute API command createtags due to missing parameter tags")
+        raise state_error("Unable to execute API command createtags due to missing parameter tags")
 
     def work() -> dict[str, Any]:
         cloud = call.cloud
@@ -152,7 +145,7 @@ def create_tags(call: Call) -> Result:
                 continue
             for key, value in pairs:
                 if any(t["key"] == key for t in row.get("tags", ())):
-                    raise param_error(f"tag {key} already on {type_name} {resource_id}")
+                    raise state_error(f"tag {key} already on {type_name} {resource_id}")
                 tag = make_tag(cloud, row, type_name, key, value)
                 row.setdefault("tags", []).append(tag)
                 cloud.tags.add(tag)
@@ -162,7 +155,6 @@ def create_tags(call: Call) -> Result:
     return JobAccepted(call.jobs.submit(call.command, None, None, work))
 
 
-@command("deleteTags")
 def delete_tags(call: Call) -> Result:
     table, _, ids = _tag_targets(call)
     wanted = {t["key"]: t.get("value") for t in call.map("tags") if t.get("key")}
@@ -184,3 +176,15 @@ def delete_tags(call: Call) -> Result:
         return {"success": True}
 
     return JobAccepted(call.jobs.submit(call.command, None, None, work))
+
+
+COMMANDS: dict[str, Handler] = {
+    "createVolume": create_volume,
+    "attachVolume": attach_volume,
+    "detachVolume": detach_volume,
+    "deleteVolume": delete_volume,
+    "createSnapshot": create_snapshot,
+    "deleteSnapshot": delete_snapshot,
+    "createTags": create_tags,
+    "deleteTags": delete_tags,
+}

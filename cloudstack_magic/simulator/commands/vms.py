@@ -10,33 +10,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..dispatch import Call, JobAccepted, Result, command, invalid_id
+from ..dispatch import Call, Handler, JobAccepted, Result, invalid_id
 from ..errors import (
-    CS_CAPACITY,
+    CS_SERVER_API,
     CS_INVALID_PARAMETER,
     INSUFFICIENT_CAPACITY_ERROR,
     PARAM_ERROR,
     ApiError,
     param_error,
+    state_error,
 )
-from ..inventory import build_volume, build_vm, place_on_host
+from ..resources import lookup_owned
+from ..seed import build_volume, build_vm, place_on_host
+from ..shapes import VM_RUNNING_FIELDS
 from ..tables import Row
 
-__all__ = ["lookup"]
+__all__ = ["COMMANDS", "lookup"]
 
 
-def lookup(call: Call, table_name: str, param: str, required: bool = True) -> Row | None:
-    """The row a UUID parameter names, or the server's 431 when it names nothing."""
-    value = call.get(param)
-    if value is None:
-        if required:
-            raise ApiError(PARAM_ERROR, f"Unable to execute API command {call.command.lower()} due to missing"
-                           f" parameter {param}")
-        return None
-    row = call.cloud.tables[table_name].get(value)
-    if row is None:
-        raise invalid_id(param, value)
-    return row
+#: The row a UUID parameter names (431 when it names nothing; a permission error when a user
+#: names another account's row): one rule for every handler, kept in ``resources``.
+lookup = lookup_owned
 
 
 def _vm_result(call: Call, vm_id: str) -> dict[str, Any]:
@@ -62,10 +56,9 @@ def _release(call: Call, vm: Row) -> None:
 def _no_capacity(vm: Row) -> ApiError:
     return ApiError(INSUFFICIENT_CAPACITY_ERROR,
                     f"Unable to create a deployment for VM instance {{\"id\":\"{vm['id']}\",\"instanceName\":"
-                    f"\"{vm['instancename']}\",\"uuid\":\"{vm['id']}\"}}", CS_CAPACITY)
+                    f"\"{vm['instancename']}\",\"uuid\":\"{vm['id']}\"}}", CS_SERVER_API)  # DeployVMCmd rethrows it as ServerApiException
 
 
-@command("deployVirtualMachine")
 def deploy(call: Call) -> Result:
     cloud = call.cloud
     zone = lookup(call, "zones", "zoneid")
@@ -144,12 +137,11 @@ def _vm_job(call: Call, transitional: str | None, finish: Callable[[Row, str], d
     return JobAccepted(call.jobs.submit(call.command, "VirtualMachine", vm_id, work))
 
 
-@command("startVirtualMachine")
 def start(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     if vm["state"] in ("Destroyed", "Error"):
-        raise param_error(f"Unable to start VM instance {vm['id']} in state {vm['state']}")
+        raise state_error(f"Unable to start VM instance {vm['id']} in state {vm['state']}")
     needs_cores = vm["state"] == "Stopped" and not _reserve(call, vm["zoneid"], vm["cpunumber"])
 
     def finish(current: Row, before: str) -> dict[str, Any]:
@@ -164,12 +156,12 @@ def start(call: Call) -> Result:
     return _vm_job(call, "Starting" if vm["state"] == "Stopped" else None, finish)
 
 
-@command("stopVirtualMachine")
 def stop(call: Call) -> Result:
     def finish(current: Row, before: str) -> dict[str, Any]:
         if before == "Running":
             _release(call, current)
-        call.cloud.vms.update(current["id"], state="Stopped", hostid=None, hostname=None)
+        call.cloud.vms.update(current["id"], state="Stopped", hostid=None, hostname=None,
+                               **dict.fromkeys(VM_RUNNING_FIELDS))
         return _vm_result(call, current["id"])
 
     vm = lookup(call, "vms", "id")
@@ -177,16 +169,14 @@ def stop(call: Call) -> Result:
     return _vm_job(call, "Stopping" if vm["state"] == "Running" else None, finish)
 
 
-@command("rebootVirtualMachine")
 def reboot(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     if vm["state"] != "Running":
-        raise param_error(f"Unable to reboot VM instance {vm['id']}: it is not running (state {vm['state']})")
+        raise state_error(f"Unable to reboot VM instance {vm['id']}: it is not running (state {vm['state']})")
     return _vm_job(call, None, lambda current, before: _vm_result(call, current["id"]))
 
 
-@command("destroyVirtualMachine")
 def destroy(call: Call) -> Result:
     expunge = call.flag("expunge")
 
@@ -196,7 +186,8 @@ def destroy(call: Call) -> Result:
         if expunge:
             _expunge(call, current)
             return {"virtualmachine": {**current, "state": "Expunging"}}
-        call.cloud.vms.update(current["id"], state="Destroyed", hostid=None, hostname=None)
+        call.cloud.vms.update(current["id"], state="Destroyed", hostid=None, hostname=None,
+                               **dict.fromkeys(VM_RUNNING_FIELDS))
         return _vm_result(call, current["id"])
 
     return _vm_job(call, None, finish)
@@ -211,12 +202,11 @@ def _expunge(call: Call, vm: Row) -> None:
         cloud.tags.remove((tag["resourceid"], tag["key"]))
 
 
-@command("expungeVirtualMachine")
 def expunge(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     if vm["state"] != "Destroyed":
-        raise param_error(f"Please destroy vm with uuid: {vm['id']} before expunging it")
+        raise state_error(f"Please destroy vm with uuid: {vm['id']} before expunging it")
 
     def finish(current: Row, before: str) -> dict[str, Any]:
         _expunge(call, current)
@@ -225,7 +215,6 @@ def expunge(call: Call) -> Result:
     return _vm_job(call, "Expunging", finish)
 
 
-@command("recoverVirtualMachine")
 def recover(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
@@ -240,7 +229,6 @@ def _apply_offering(call: Call, vm: Row, offering: Row) -> Row:
                                  memory=offering["memory"])
 
 
-@command("scaleVirtualMachine")
 def scale(call: Call) -> Result:
     offering = lookup(call, "serviceofferings", "serviceofferingid")
     assert offering is not None
@@ -257,7 +245,6 @@ def scale(call: Call) -> Result:
     return _vm_job(call, None, finish)
 
 
-@command("changeServiceForVirtualMachine")
 def change_service(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     offering = lookup(call, "serviceofferings", "serviceofferingid")
@@ -267,9 +254,22 @@ def change_service(call: Call) -> Result:
     return {"virtualmachine": dict(_apply_offering(call, vm, offering))}
 
 
-@command("updateVirtualMachine")
 def update(call: Call) -> Result:
     vm = lookup(call, "vms", "id")
     assert vm is not None
     fields = {k: call.get(k) for k in ("displayname", "group", "name") if call.get(k) is not None}
     return {"virtualmachine": dict(call.cloud.vms.update(vm["id"], **fields))}
+
+
+COMMANDS: dict[str, Handler] = {
+    "deployVirtualMachine": deploy,
+    "startVirtualMachine": start,
+    "stopVirtualMachine": stop,
+    "rebootVirtualMachine": reboot,
+    "destroyVirtualMachine": destroy,
+    "expungeVirtualMachine": expunge,
+    "recoverVirtualMachine": recover,
+    "scaleVirtualMachine": scale,
+    "changeServiceForVirtualMachine": change_service,
+    "updateVirtualMachine": update,
+}
