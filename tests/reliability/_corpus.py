@@ -116,7 +116,8 @@ CASES: list[Case] = [
     Case("type-uuid", "out = %cloudstack listVirtualMachines id=not-a-uuid", r"\bid\b.*(?i:uuid)", not_sent=True),
     Case("type-uuid-deploy", "out = %cloudstack deployVirtualMachine zoneid=z templateid=t serviceofferingid=s",
          r"(?i)uuid", not_sent=True),
-    Case("type-uuid-list", "out = %cloudstack listVirtualMachines ids=a,b", r"ids.*(?i:uuid)", not_sent=True),
+    # listApis types ``ids`` as a plain "list", so the server (as CloudStack's 431 does) refuses it
+    Case("type-uuid-list", "out = %cloudstack listVirtualMachines ids=a,b", r"ids|(?i:uuid)"),
     Case("type-date", "out = %cloudstack listEvents startdate=yesterday", r"startdate.*(?i:date)", not_sent=True),
     Case("type-map", "out = %cloudstack listVirtualMachines tags=:five", r"tags.*(?i:map)", not_sent=True,
          setup="five = 5"),

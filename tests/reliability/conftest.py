@@ -29,6 +29,8 @@ from ._kernel import LIMIT_MEMORY, Shown, clean_kernel, run
 #: The distinctive key pair of the audit: any occurrence in an output is a leak.
 AUDIT_KEY = "rk7Qm2Vx9Lp4Tz8Nc3AuditApiKeyHs6Wd1Ue5"
 AUDIT_SECRET = "rs5Ye8Ku2Fo7Rg4Xa9AuditSecretQn3Mt6Jb1"
+#: A password given to a --dry-run: masked like the key (issue 9: credential values where they stand).
+AUDIT_PASSWORD = "pw3Kd8Lx2AuditPassword"
 
 
 @dataclass
@@ -186,7 +188,8 @@ EXTRAS = [
     "job2 = %cloudstack <SIM_DEPLOY> name=audit-text\nprint(repr(job2))",
     "%config CloudStackMagic.progress = 'none'",
     "d1 = %cloudstack --dry-run listZones\nprint(repr(d1), str(d1))\nd1",
-    "d2 = %cloudstack --dry-run <SIM_DEPLOY> userdata=aGVsbG8= password=hunter2-audit\nprint(repr(d2))\nd2",
+    "d2 = %cloudstack --dry-run <SIM_DEPLOY> userdata=aGVsbG8=\nprint(repr(d2))\nd2",
+    f"d3 = %cloudstack --dry-run updateUser id=<UUID> password={AUDIT_PASSWORD}\nprint(repr(d3))\nd3",
     "%cloudstack --dry-run -r html504 listZones",
     "%cloudstack --raw listZones",
     "%cloudstack regions",

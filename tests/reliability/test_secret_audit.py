@@ -22,7 +22,7 @@ from cloudstack_magic.demo import PROJECT_ROOT, execute_notebook
 from cloudstack_magic.simulator import SimulatorThread
 
 from ._answers import AnswerServer
-from .conftest import AUDIT_KEY, AUDIT_SECRET, CorpusRun
+from .conftest import AUDIT_KEY, AUDIT_PASSWORD, AUDIT_SECRET, CorpusRun
 
 pytestmark = [pytest.mark.kernel, pytest.mark.timeout(600)]
 
@@ -34,7 +34,9 @@ NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 def leaks(text: str, signatures: set[str]) -> list[str]:
     """What secret-looking things ``text`` holds, each with a little context."""
     found = []
-    for needle, what in [(AUDIT_KEY, "key"), (AUDIT_SECRET, "secret"), *((s, "signature") for s in signatures)]:
+    needles = [(AUDIT_KEY, "key"), (AUDIT_SECRET, "secret"), (AUDIT_PASSWORD, "password"),
+               *((s, "signature") for s in signatures)]
+    for needle, what in needles:
         for hit in re.finditer(re.escape(needle), text):
             found.append(f"{what}: …{text[max(0, hit.start() - 80):hit.start()]}⟨{what}⟩…")
     for hit in SIGNATURE_SHAPE.finditer(text):
@@ -61,13 +63,17 @@ def test_the_audit_can_find_a_leak() -> None:
 def test_no_key_secret_or_signature_in_any_kernel_output(corpus_run: CorpusRun, answers: AnswerServer) -> None:
     signatures = answers.signatures()
     assert signatures, "the canned servers saw no signed request: the audit would prove nothing"
-    found: list[str] = []
+    found: dict[str, list[str]] = {}
     outputs = 0
     for where, text in corpus_run.every_output():
         outputs += 1
-        found += [f"{where}: {leak}" for leak in leaks(text, signatures)]
+        hits = leaks(text, signatures)
+        if hits:
+            found[where] = hits
     assert outputs > 200
-    assert found == [], f"{len(found)} leaks, e.g.:\n" + "\n".join(found[:15])
+    summary = [f"{where}: {len(hits)} × e.g. {hits[0]}" for where, hits in found.items()]
+    assert found == {}, (f"{sum(map(len, found.values()))} leaks in {len(found)} outputs:\n"
+                         + "\n".join(summary[:60]))
 
 
 def test_the_extras_ran(corpus_run: CorpusRun) -> None:
