@@ -52,6 +52,7 @@ class SoakTally:
     #: Wrong listings during which nothing changed (the ledger's own sanity check: expect 0).
     silent_without_change: int = 0
     loud: int = 0
+    loud_kinds: dict[str, int] = field(default_factory=dict)
     failed: int = 0
     during_changes: int = 0
     rows_seen: list[int] = field(default_factory=list)
@@ -82,8 +83,10 @@ async def _lister(cs: CloudStack, ledger: Ledger, plan: SoakPlan, tally: SoakTal
             start = clock()
             try:
                 rows = await _list_all(cs)
-            except (ListChangedError, CloudStackClientException):
+            except (ListChangedError, CloudStackClientException) as exc:
                 tally.loud += 1
+                kind = type(exc).__name__
+                tally.loud_kinds[kind] = tally.loud_kinds.get(kind, 0) + 1
                 continue
             verdict = ledger.judge(rows, start, clock())
             tally.rows_seen.append(len(rows))

@@ -67,8 +67,8 @@ def details(tally: SoakTally, stats: dict[str, Any]) -> list[str]:
     rows = f"{min(tally.rows_seen):,}-{max(tally.rows_seen):,}" if tally.rows_seen else "none"
     return [
         f"  listings: {tally.listings} ({rows} VMs each), {tally.during_changes} overlapped a change, "
-        f"{tally.loud} loud errors retried, {tally.failed} gave up; wrong listings with no change during them: "
-        f"{tally.silent_without_change}",
+        f"{tally.loud} loud errors retried {dict(sorted(tally.loud_kinds.items()))}, {tally.failed} gave up; "
+        f"wrong listings with no change during them: {tally.silent_without_change}",
         f"  changes: {tally.deploys} deploys, {tally.destroys} destroys ({sum(tally.attempts.values())} attempts "
         f"with throttled ones); outcomes {dict(sorted(tally.outcomes.items()))}",
         f"  simulator: {stats.get('requests')} requests, {stats.get('failed')} 5xx, {stats.get('dropped')} dropped, "
