@@ -18,7 +18,7 @@ from cloudstack_magic.simulator import SimulatorThread
 from ._corpus import CASES
 from .conftest import CorpusRun, fill
 
-pytestmark = [pytest.mark.kernel, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(1200)]  # the first test also runs the whole corpus (about 1.5 min idle)
 
 MAX_LINE = 1000
 

@@ -24,7 +24,7 @@ from cloudstack_magic.simulator import SimulatorThread
 from ._answers import AnswerServer
 from .conftest import AUDIT_KEY, AUDIT_PASSWORD, AUDIT_SECRET, CorpusRun
 
-pytestmark = [pytest.mark.kernel, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(1200)]  # the first test also runs the whole corpus (about 1.5 min idle)
 
 SIGNATURE_SHAPE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{27}=(?![A-Za-z0-9=])"
                              r"|(?<![A-Za-z0-9%])(?:[A-Za-z0-9]|%2B|%2F){27}%3D")
