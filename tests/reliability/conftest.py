@@ -12,6 +12,7 @@ text progress, a background handle. Every message the kernel sent is kept.
 from __future__ import annotations
 
 import socket
+import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -158,24 +159,34 @@ logging.basicConfig(level=logging.DEBUG, force=True)
 CASE_TIMEOUT = 30
 
 
+def _prepare(number: int, case: Case) -> str:
+    return f"out = 'untouched-{number}'\n{case.setup}"
+
+
 def _run_corpus(client: Any, manager: Any, sim: SimulatorThread, port: int, *, verbose: bool) -> dict[str, CaseRun]:
-    """Each case as three cells: prepare, the case, then teardown and checks. The verbose pass
-    dumps the exception first and skips the next-call check (the judged pass has it)."""
+    """Each case as two cells: the case, then its checks — teardown, ``out`` unchanged, the next
+    call works — with the next case's preparation in a ``finally`` (one cell fewer per case; a
+    failing check cannot skip it). The verbose pass dumps the exception first and skips the
+    next-call check (the judged pass has it)."""
     runs: dict[str, CaseRun] = {}
+    prepared = run(client, _prepare(0, CASES[0]))
     for number, case in enumerate(CASES):
-        prepared = run(client, f"out = 'untouched-{number}'\n{case.setup}")
         cell = fill(case.cell, sim, port)
         before = sim.stats()["requests"]
         started = time.monotonic()
         shown = run(client, cell, CASE_TIMEOUT, manager)
         seconds = time.monotonic() - started
         sent = sim.stats()["requests"] - before
-        check = (f"{DUMP_EXCEPTION if verbose else ''}\n{case.teardown}\n"
-                 f"print('OUT-OK' if isinstance(out, str) and out == 'untouched-{number}' else 'OUT-CHANGED')\n")
+        checks = (f"{DUMP_EXCEPTION if verbose else ''}\n{case.teardown}\n"
+                  f"print('OUT-OK' if isinstance(out, str) and out == 'untouched-{number}' else 'OUT-CHANGED')\n")
         if not verbose:
-            check += "_rel_next = %cloudstack listZones\nprint('NEXT-OK', len(_rel_next))"
-        after = run(client, check)
+            checks += "_rel_next = %cloudstack listZones\nprint('NEXT-OK', len(_rel_next))\n"
+        following = _prepare(number + 1, CASES[number + 1]) if number + 1 < len(CASES) else "pass"
+        code = (f"try:\n{textwrap.indent(textwrap.dedent(checks), '    ')}\n"
+                f"finally:\n{textwrap.indent(following, '    ')}\n")
+        after = run(client, code)
         runs[case.id] = CaseRun(case, cell, shown, after, prepared, sent, seconds)
+        prepared = Shown()  # the next case's preparation printed into this case's `after`
     return runs
 
 
