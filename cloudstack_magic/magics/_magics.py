@@ -259,8 +259,8 @@ class CloudStackMagic(Magics):
             )
         if output is not None and (not output.isidentifier() or keyword.iskeyword(output)):
             raise UsageError(f"-o {output}: not a Python variable name")
-        if output is not None:
-            self._warn_if_shadowing(output)
+        if output is not None and (warning := shadow_warning(output, self._user_ns())):
+            print(warning, file=sys.stderr)  # -o json: a habit from CloudMonkey's output format
         if args.limit is not None and args.limit < 1:
             raise UsageError(f"--limit must be 1 or more; got {args.limit}")
         if args.progress is not None:
@@ -276,11 +276,6 @@ class CloudStackMagic(Magics):
             title=title_of([call.command for call in calls]), validate=not args.no_validate, strict=args.strict,
         )  # fmt: skip
         return output, request, args.background
-
-    def _warn_if_shadowing(self, output: str) -> None:
-        warning = shadow_warning(output, self._user_ns())
-        if warning:
-            print(warning, file=sys.stderr)
 
     # -- subcommands: one small method each ----------------------------------------------------
     def _subcommand(self, name: str, words: list[str], args: Namespace) -> Any:

@@ -122,15 +122,17 @@ class MagicSession:
             return save_apis(client.endpoint, reply, version)
 
     # -- clients --------------------------------------------------------------------------------
-    async def client_for(self, region: str | None, settings: Settings, *, validate: bool = True) -> CloudStack:
-        """The client for ``region`` on the running loop (made on first use; remade on new options)."""
+    async def client_for(self, region: str | None, settings: Settings) -> CloudStack:
+        """The client for ``region`` on the running loop (made on first use; remade on new options).
+
+        It checks calls against the spec ``sync`` stored for its endpoint (else the shipped one,
+        which sends a command it lacks: a newer server may have it); ``--no-validate`` turns the
+        check off per call.
+        """
         from ..client._client import CloudStack
 
         loop = asyncio.get_running_loop()
-        # "auto": check against the synced spec when there is one, else the shipped one (which
-        # sends a command it lacks: a newer server may have it); False: --no-validate
-        options: dict[str, Any] = {"validate": "auto" if validate else False,
-                                   "spec": self._synced(region) if validate else None}
+        options: dict[str, Any] = {"validate": "auto", "spec": self._synced(region)}
         if settings.page_concurrency is not None:
             options["page_concurrency"] = settings.page_concurrency
         if settings.job_timeout is not None:
@@ -251,10 +253,10 @@ class MagicSession:
     async def _checked(self, call: Call, request: Request, settings: Settings) -> Call:
         """``call`` refused now if the client's validator refuses it in any region (nothing sent)."""
         for region in request.regions:
-            client = await self.client_for(region or settings.region, settings, validate=request.validate)
+            client = await self.client_for(region or settings.region, settings)
             params, _ = limited_params(call, self.spec_for(region or settings.region).find(call.command), None)
             try:
-                client.prepare(call.command, params)
+                client.prepare(call.command, params, validate=_validate(request))
             except CloudStackClientException as exc:
                 raise self._explained(exc, call, region, request) from None
         return call
@@ -289,11 +291,11 @@ class MagicSession:
 
     async def _one_region(self, context: CallContext, outcome: Outcome) -> Any:
         call, request = context.call, context.request
-        client = await self.client_for(context.region_name, context.settings, validate=request.validate)
+        client = await self.client_for(context.region_name, context.settings)
         started = time.monotonic()
         try:
             raw = await client.call(call.command, context.params, fetch_all=context.fetch_all,
-                                    wait=request.wait, progress=context.progress)
+                                    wait=request.wait, progress=context.progress, validate=_validate(request))
         except CloudStackClientException as exc:
             raise self._explained(exc, call, context.region, request) from exc
         summary = created_summary(raw)
@@ -336,11 +338,11 @@ class MagicSession:
         views = []
         for call in request.calls:
             for region in request.regions:
-                client = await self.client_for(region or settings.region, settings, validate=request.validate)
+                client = await self.client_for(region or settings.region, settings)
                 params, _ = limited_params(call, self.spec_for(region or settings.region).find(call.command),
                                            request.limit)
                 try:
-                    views.append(DryRunView(client.prepare(call.command, params), region))
+                    views.append(DryRunView(client.prepare(call.command, params, validate=_validate(request)), region))
                 except CloudStackClientException as exc:
                     raise self._explained(exc, call, region, request) from None
         return views[0] if len(views) == 1 else views
@@ -363,6 +365,11 @@ class MagicSession:
             return self.runner.run_in_thread(work(), timeout=COMPLETION_TIMEOUT)
 
         return fetch
+
+
+def _validate(request: Request) -> bool | None:
+    """The client's per-call ``validate``: its own setting, or off for ``--no-validate``."""
+    return None if request.validate else False
 
 
 def _default_region_name() -> str | None:
