@@ -22,6 +22,8 @@ a real CloudStack, a list without ``listall=true`` shows only the caller's own r
 project resources only appear with ``projectid=<id>`` or ``projectid=-1``. The VM count seen with
 ``listall=true`` is ``len([v for v in sim.runtime.cloud.vms if "projectid" not in v])``;
 ``sim.runtime.cloud`` holds every table (read it only from the test thread when idle).
+``fresh_simulator(accounts=N)`` adds class accounts ``student01``...; ``sim.regions()`` gives
+``(region, api key, secret key)`` for the admin and each of them (a student sees only its own).
 """
 
 from __future__ import annotations

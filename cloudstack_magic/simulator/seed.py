@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from .shapes import HOST_FIELDS, NETWORK_FIELDS, TEMPLATE_FIELDS, VM_FIELDS, VM_RUNNING_FIELDS, VOLUME_FIELDS
-from .shapes import network_services, seed_limits
+from .shapes import network_services
 from .seed_vms import SeedContext, seed_vms
 from .state import Cloud, format_date
 from .tables import Row
@@ -228,7 +228,7 @@ def seed(cloud: Cloud, vms: int) -> None:
                        "username": vm.get("account", "admin"), "created": vm["created"],
                        **{k: vm[k] for k in ("account", "projectid", "project", "domainid", "domain") if k in vm}})
     cloud.events.extend(events)
-    seed_limits(cloud)
+    cloud.limits_pending = True  # shapes.seed_limits runs on first use: a pass over every VM saved at start
 
 
 def make_tag(cloud: Cloud, resource: Row, resourcetype: str, key: str, value: str) -> Row:

@@ -21,7 +21,7 @@ from .tables import Row
 __all__ = [
     "HOST_FIELDS", "NETWORK_FIELDS", "RESOURCE_TYPES", "TEMPLATE_FIELDS", "VM_RUNNING_FIELDS", "VM_FIELDS",
     "VOLUME_FIELDS", "account_totals", "default_limits", "host_capacity", "limit_fields", "network_services",
-    "seed_limits",
+    "limits_of", "seed_limits",
 ]
 
 CPU_OVERPROVISIONING = 1.0
@@ -170,13 +170,21 @@ def seed_limits(cloud: Cloud) -> None:
     totals = account_totals(cloud, "account")
     for account in cloud.accounts:
         if account["accounttype"] == 1:
-            cloud.limits[account["id"]] = {kind: -1 for _, _, kind, _ in RESOURCE_TYPES}
+            cloud.limits.setdefault(account["id"], {kind: -1 for _, _, kind, _ in RESOURCE_TYPES})
             continue
         used = totals.get((account["name"], account["domainid"]), Counter())
-        cloud.limits[account["id"]] = {kind: max(default, -(-int(used.get(kind, 0) * 1.5 // (GIB if kind ==
-                                       "primarystorage" else 1)) // 10) * 10) for _, _, kind, default in RESOURCE_TYPES}
+        cloud.limits.setdefault(account["id"], {kind: max(default, -(-int(used.get(kind, 0) * 1.5 // (GIB if kind ==
+                                       "primarystorage" else 1)) // 10) * 10) for _, _, kind, default in RESOURCE_TYPES})
     for domain in cloud.domains:
-        cloud.limits[domain["id"]] = {kind: -1 for _, _, kind, _ in RESOURCE_TYPES}
+        cloud.limits.setdefault(domain["id"], {kind: -1 for _, _, kind, _ in RESOURCE_TYPES})
+
+
+def limits_of(cloud: Cloud) -> dict[str, dict[str, int]]:
+    """Every owner's limits, deriving the seeded accounts' on first use (see :func:`seed_limits`)."""
+    if cloud.limits_pending:
+        cloud.limits_pending = False
+        seed_limits(cloud)
+    return cloud.limits
 
 
 def default_limits() -> dict[str, int]:

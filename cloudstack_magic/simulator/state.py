@@ -107,6 +107,8 @@ class Cloud:
     pools_by_zone: dict[str, list[Row]] = field(default_factory=dict)
     #: owner (account id or domain id) -> limit kind ("vm", "cpu"...) -> max (-1: unlimited)
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the seeded accounts' limits are still to be derived (``shapes.limits_of``)
+    limits_pending: bool = False
     system_account_id: str = ""
     #: row id -> (account, domain id, in a project) for owned rows whose 4.18 response has no
     #: owner fields (port-forwarding and IP-forwarding rules, firewall rules...)

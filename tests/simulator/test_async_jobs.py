@@ -4,6 +4,7 @@ command, ``startdate`` with day precision, oldest first, paged like every list."
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -119,3 +120,12 @@ def test_query_async_job_result_has_the_same_fields(call):
     job = wait(call, jobid)
     assert set(job) <= JOB_FIELDS and {"account", "domainid", "domainpath"}.isdisjoint(job)
     assert job["jobinstancetype"] == "VirtualMachine" and "virtualmachine" in job["jobresult"]
+
+
+def test_a_due_job_is_finished_when_listed_even_if_its_timer_is_late(sim, call):
+    sim.configure(job_seconds=2)
+    [jobid] = _reboot_all(call, _vm_ids(call, 1))
+    sim.runtime.jobs.cancel_timers()  # as if the loop were too busy to run the timer
+    time.sleep(2.2)  # now the job is due, and only the listing can finish it
+    [job] = call("listAsyncJobs")[1]["asyncjobs"]
+    assert job["jobid"] == jobid and job["jobstatus"] == 1

@@ -105,3 +105,20 @@ def test_loopback_detection():
 
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
+
+
+def test_every_flag_is_a_setting_that_simulator_thread_accepts():
+    """``%cloudstack simulate start --vms … --accounts …`` passes the same options in Python."""
+    import argparse
+    from dataclasses import fields
+
+    from cloudstack_magic.simulator import Settings, SimulatorThread
+    from cloudstack_magic.simulator.cli import _settings, add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--accounts", "3", "--vms", "7", "--admin-token", "t0k3n", "--latency-ms", "5"])
+    settings = _settings(args)
+    assert (settings.accounts, settings.vms, settings.admin_token, settings.latency_ms) == (3, 7, "t0k3n", 5)
+    thread = SimulatorThread(**{f.name: getattr(settings, f.name) for f in fields(Settings)})
+    assert thread.settings == settings and "t0k3n" not in repr(thread)

@@ -177,3 +177,17 @@ def test_nics_and_load_balancer_members_have_4_18_fields(busy):
     assert not problems(members[0], vm_fields, "listLoadBalancerRuleInstances")
     nics = call("listNics", virtualmachineid=members[0]["id"])[1]["nic"]
     assert nics and not problems(nics[0], SPEC["listNics"].response, "listNics")
+
+
+@pytest.mark.parametrize("command", ["listNetworks", "listHosts", "listAccounts", "listDomains", "listStoragePools",
+                                     "listTemplates", "listNetworkOfferings", "listSecurityGroups", "listCapacity"])
+def test_the_xml_answer_of_nested_rows_is_well_formed(busy, command):
+    from xml.etree import ElementTree
+
+    from .conftest import make_api
+
+    sim, _ = busy
+    status, _, text = make_api(sim)({"command": command, "listall": "true", **REQUIRED.get(command, {})})
+    assert status == 200
+    root = ElementTree.fromstring(text)
+    assert root.tag == f"{command.lower()}response" and int(root.findtext("count") or 0) > 0

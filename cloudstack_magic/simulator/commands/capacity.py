@@ -11,7 +11,7 @@ from typing import Any
 from ..dispatch import Call, Handler, ListResult, Result, invalid_id
 from ..errors import param_error
 from ..listing import list_rows
-from ..shapes import RESOURCE_TYPES, account_totals, host_capacity, limit_fields
+from ..shapes import RESOURCE_TYPES, account_totals, host_capacity, limit_fields, limits_of
 from ..tables import Row
 
 __all__ = ["COMMANDS"]
@@ -45,7 +45,7 @@ def list_accounts(call: Call) -> Result:
     extra = {}
     for account in page.rows:
         used = totals.get((account["name"], account["domainid"]), Counter())
-        extra[account["id"]] = {**limit_fields(cloud.limits.get(account["id"], {}), used),
+        extra[account["id"]] = {**limit_fields(limits_of(cloud).get(account["id"], {}), used),
                                 "vmrunning": used["vmrunning"], "vmstopped": used["vmstopped"],
                                 "user": users[account["id"]], "receivedbytes": 0, "sentbytes": 0,
                                 "iscleanuprequired": False}
@@ -64,7 +64,7 @@ def list_domains(call: Call) -> Result:
             path = paths.get(domainid, "")
             if path == domain["path"] or path.startswith(domain["path"] + "/"):
                 used.update(counted)
-        extra[domain["id"]] = {**limit_fields(cloud.limits.get(domain["id"], {}), used), "hasannotations": False}
+        extra[domain["id"]] = {**limit_fields(limits_of(cloud).get(domain["id"], {}), used), "hasannotations": False}
     return _derived(page, extra)
 
 
@@ -75,7 +75,7 @@ def list_projects(call: Call) -> Result:
     extra = {}
     for project in page.rows:
         used = totals.get(("", project["id"]), Counter())
-        limits = {k: v for k, v in limit_fields(cloud.limits.get(project["id"], {}), used).items()
+        limits = {k: v for k, v in limit_fields(limits_of(cloud).get(project["id"], {}), used).items()
                   if not k.startswith("project")}  # a project has no project limit
         extra[project["id"]] = {**limits,
                                 "vmrunning": used["vmrunning"], "vmstopped": used["vmstopped"],
@@ -153,7 +153,7 @@ def _limit_owner(call: Call) -> Row:
 def _limit_row(call: Call, owner: Row, number: str) -> Row:
     name, kind = _BY_NUMBER[number]
     row: Row = {"resourcetype": number, "resourcetypename": name,
-                "max": call.cloud.limits.get(owner["id"], {}).get(kind, -1)}
+                "max": limits_of(call.cloud).get(owner["id"], {}).get(kind, -1)}
     if "accounttype" in owner:
         row.update(account=owner["name"], domainid=owner["domainid"], domain=owner["domain"])
     else:
@@ -189,7 +189,7 @@ def update_resource_limit(call: Call) -> Result:
         raise param_error("Only a root or domain admin can update resource limits")
     maximum = call.integer("max", -1)
     assert maximum is not None
-    call.cloud.limits.setdefault(owner["id"], {})[_BY_NUMBER[number][1]] = max(-1, maximum)
+    limits_of(call.cloud).setdefault(owner["id"], {})[_BY_NUMBER[number][1]] = max(-1, maximum)
     return {"resourcelimit": _limit_row(call, owner, number)}
 
 

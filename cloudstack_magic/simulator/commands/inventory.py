@@ -88,6 +88,7 @@ def list_async_jobs(call: Call) -> Result:
     ``account`` widen it as for any owned resource), ``keyword`` matches ``cmd``, ``startdate``
     keeps jobs created on or after that day, oldest first, paged."""
     accounts = call.cloud.accounts
+    call.jobs.finish_due()
 
     def owner(row: Row) -> tuple[str | None, str | None, bool]:
         account = accounts.get(row["accountid"]) or {}
