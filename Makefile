@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lab bench simulate clean e2e
+.PHONY: test demo lab bench soak simulate clean e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ e2e: $(E2E_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# a few minutes against a flaky simulator; prints the reliability figures, fails on a missed goal
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak
 
 simulate: $(STAMP)
 	$(BIN)/cloudstack-magic simulate
