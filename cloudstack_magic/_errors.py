@@ -81,10 +81,24 @@ __all__ = [
     "abandoned_job",
     "error_for_status",
     "mark_abandoned_job",
+    "readable",
     "redact",
 ]
 __all__ += ["REDACTED", "SECRET_HEADERS", "SECRET_PARAMS"]  # re-exported from _masking
 
+
+
+#: A word longer than this in a server's text is shortened in messages (the field keeps it whole).
+LONGEST_WORD = 80
+
+
+def readable(text: object) -> str:
+    """A server's text as one readable line: whitespace folded, and a very long word — a server
+    echoing a 100,000-character value back — cut to its start and its length."""
+    words = str(text).split()
+    return " ".join(
+        word if len(word) <= LONGEST_WORD else f"{word[:40]}… ({len(word):,} characters)" for word in words
+    )
 
 
 class CloudStackClientException(Exception):

@@ -26,6 +26,7 @@ from .._errors import (
     InvalidResponseError,
     ThrottledError,
     error_for_status,
+    readable,
     redact,
 )
 
@@ -241,7 +242,7 @@ def unwrap(body: Any) -> Any:
 def _api_error(call: Call, answer: Answer, inner: dict[str, Any], body: Any) -> CloudStackClientException:
     status = answer.status
     code = _int(inner.get("errorcode")) or status
-    text = call.mask(_one_line(inner.get("errortext") or "")) or f"HTTP {status}"
+    text = call.mask(readable(inner.get("errortext") or "")) or f"HTTP {status}"
     body = call.mask.value(body)
     cserrorcode = _int(inner.get("cserrorcode"))
     if code == 429 or status == 429:

@@ -28,6 +28,7 @@ from .._errors import (
     JobFailedError,
     JobTimeoutError,
     mark_abandoned_job,
+    readable,
 )
 from ._events import JobProgress, JobState, ProgressCallback
 from ._job_poller import JobPoller, JobWatch
@@ -138,7 +139,7 @@ def _finish(reply: dict[str, Any], status: int, command: str, jobid: str) -> Any
         return result if result is not None else {}
     details = result if isinstance(result, dict) else {}
     code = _int(details.get("errorcode")) or _int(reply.get("jobresultcode"))
-    text = " ".join(str(details.get("errortext") or result or "").split())
+    text = readable(details.get("errortext") or result or "")
     if status == 3:
         raise JobCancelledError(f"{command} job {jobid} was cancelled on the server" + (f": {text}" if text else ""),
                                 error_code=code, error_text=text or None, response=reply, jobid=jobid, command=command,

@@ -187,7 +187,8 @@ def _known(sources: Sources) -> str:
     names = [raw.name for raw in _listed(sources)]
     where = ", ".join(sources.files) or "no config file found"
     if not names:
-        return f"no regions are configured ({where})"
+        return (f"no regions are configured ({where}): set CLOUDSTACK_ENDPOINT, CLOUDSTACK_KEY and "
+                "CLOUDSTACK_SECRET, or write a [section] with endpoint, key and secret to ./cloudstack.ini")
     return f"known regions: {', '.join(names)} (from {where})"
 
 

@@ -74,6 +74,10 @@ class Raw:
     values: dict[str, str] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """Names only: the values hold the key and the secret (a verbose traceback prints this)."""
+        return f"Raw(name={self.name!r}, kind={self.kind!r}, source={self.source!r}, values=<{', '.join(self.values)}>)"
+
 
 @dataclass
 class Sources:

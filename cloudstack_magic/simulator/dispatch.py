@@ -177,12 +177,24 @@ def check_params(api: Api, params: dict[str, str]) -> None:
             )
         elif kind == "uuid" and not _UUID.fullmatch(value):
             raise invalid_id(param.name, value)
+        elif kind == "list" and _is_id_list(param.name):
+            # listApis says only "list"; the command classes declare ``ids`` lists with
+            # collectionType UUID, and ParamProcessWorker translates each element the same way
+            for element in value.split(","):
+                if not _UUID.fullmatch(element.strip()):
+                    raise invalid_id(param.name, element.strip())
         if bad:
             raise ApiError(
                 PARAM_ERROR,
                 f"Unable to execute API command {short} due to invalid value {value} for parameter {param.name}",
                 CS_SERVER_API,
             )
+
+
+def _is_id_list(name: str) -> bool:
+    """``ids``, ``hostids``, ``securitygroupids``…: in 4.18 every list parameter so named holds
+    resource UUIDs."""
+    return name.lower().endswith("ids")
 
 
 def dispatch(call: Call, handlers: Mapping[str, Handler]) -> Result:

@@ -40,3 +40,12 @@ def test_private_files_and_files_without_a_secret_do_not_warn(place, mode, text)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert place.load().secret in ("SECRET-xyz", "from-env")
+
+
+def test_raw_values_are_never_shown_by_repr() -> None:
+    """A verbose traceback prints the locals of ``load_region``, raw sources among them."""
+    from cloudstack_magic.config._sources import Raw
+
+    raw = Raw("lab", "ini", "cloudstack.ini", {"endpoint": "http://x/client/api", "key": "K3y-1", "secret": "S3cr3t-1"})
+    shown = repr(raw)
+    assert "K3y-1" not in shown and "S3cr3t-1" not in shown and "key, secret" in shown

@@ -223,3 +223,12 @@ def test_every_packaged_api_is_recognised(simulator):
             assert "due to missing parameter" in text, (name, text)
     assert len(seen) + skipped == len(packaged_spec()) and len(seen) > 600
     assert sum(1 for s in seen.values() if s == 432) > 100 and sum(1 for s in seen.values() if s == 200) > 20
+
+
+def test_a_list_of_ids_with_an_element_that_is_no_uuid_is_refused(api):
+    """``ids`` is typed "list" in listApis, but its elements are UUIDs the server translates one by one."""
+    status, _, text = api({"command": "listVirtualMachines", "ids": "a,b", "response": "json"})
+    assert status == 431, text
+    status, _, text = api({"command": "listVirtualMachines", "ids": "00000000-0000-0000-0000-000000000000",
+                           "response": "json"})
+    assert status == 200, text
