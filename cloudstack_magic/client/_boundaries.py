@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from .._errors import ListChangedError
 from ..spec._replies import rows_of
 
-__all__ = ["NO_ROW", "BoundaryChecks", "boundary_window", "list_changed", "row_key"]
+__all__ = ["NO_ROW", "BoundaryChecks", "FetchPage", "Slot", "boundary_window", "list_changed", "row_key"]
 
-FetchPage = Callable[[int, int], Awaitable[Any]]
+#: A listing's share of its in-flight bound: held while a read is on the wire, not while it is parsed.
+Slot = AbstractAsyncContextManager[Any]
+#: ``fetch_page(page, pagesize, slot)``: one unwrapped reply, ``slot`` held only around the exchange.
+FetchPage = Callable[[int, int, Slot], Awaitable[Any]]
 NO_ROW = object()
 
 
@@ -92,8 +96,7 @@ class BoundaryChecks:
     async def _row(self, page: int, size: int, index: int) -> Any:
         """Row ``index`` of the page ``(page, size)``, read once per window."""
         if (page, size) not in self._windows:
-            async with self._gate:
-                self._windows[(page, size)] = rows_of(await self._fetch(page, size))[1]
+            self._windows[(page, size)] = rows_of(await self._fetch(page, size, self._gate))[1]
         rows = self._windows[(page, size)]
         return rows[index] if index < len(rows) else NO_ROW
 

@@ -22,6 +22,7 @@ from .._errors import (
     ConfigError,
     InvalidResponseError,
 )
+from ._boundaries import Slot
 from ._events import ProgressCallback
 from ._job_poller import JobPoller
 from ._jobs import next_poll_delay, wait_for_job
@@ -155,8 +156,9 @@ class CloudStack:
         if paging is not None:
             rest, size = paging
 
-            async def fetch_page(page: int, page_size: int) -> Any:
-                return await self._send(command, {**rest, "page": str(page), "pagesize": str(page_size)}, api)
+            async def fetch_page(page: int, page_size: int, slot: Slot) -> Any:
+                return await self._send(command, {**rest, "page": str(page), "pagesize": str(page_size)}, api,
+                                        slot=slot)
 
             listing = (command, tuple(sorted(rest.items())))
             merged = await fetch_all_pages(fetch_page, command=command, page_size=size,
@@ -304,7 +306,9 @@ class CloudStack:
         params = {"command": command, **{k: v for k, v in strings.items() if k.lower() != "command"}}
         return build_request(self._transport.endpoint, params, self._api_key, self._api_secret, self.options)
 
-    async def _send(self, command: str, strings: Mapping[str, str], api: Api | None) -> Any:
+    async def _send(self, command: str, strings: Mapping[str, str], api: Api | None, *,
+                    slot: Slot | None = None) -> Any:
         read_only = is_read_only(command) and not (api is not None and api.isasync)
-        body = await self._transport.send(self._prepared(command, strings), command=command, read_only=read_only)
+        body = await self._transport.send(self._prepared(command, strings), command=command, read_only=read_only,
+                                          slot=slot)
         return unwrap(body)

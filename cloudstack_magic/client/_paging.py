@@ -36,20 +36,18 @@ import asyncio
 import re
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from .._errors import BadRequestError, ListChangedError
 from ..spec._replies import rows_of
-from ._boundaries import NO_ROW, BoundaryChecks, list_changed, row_key
+from ._boundaries import NO_ROW, BoundaryChecks, FetchPage, list_changed, row_key
 from ._events import PageProgress, ProgressCallback
 from ._gc import gc_paused
 from ._windows import Tiling
 
 __all__ = ["ListChangedWarning", "fetch_all_pages", "server_page_size_limit"]
-
-FetchPage = Callable[[int, int], Awaitable[Any]]
 
 #: BaseListCmd.getPageSize's refusal; loose about apostrophes, spacing, case and wording around it.
 _PAGE_SIZE_LIMIT = re.compile(
@@ -115,7 +113,9 @@ async def fetch_all_pages(
 ) -> Any:
     """Every row of a list command: ``{"count": <rows>, "<objectname>": [...]}``, or ``{}``.
 
-    ``fetch_page(page, pagesize)`` returns one unwrapped reply. ``expected_total`` (the total
+    ``fetch_page(page, pagesize, slot)`` returns one unwrapped reply, holding ``slot`` (one of
+    ``concurrency``) only while its request is on the wire, so pages are parsed while the next
+    ones travel. ``expected_total`` (the total
     this listing had last time) lets the pages it implies go out together with page 1, up to
     ``concurrency``; a wrong guess costs a few cancelled reads, never a wrong result. When the
     server refuses ``page_size`` as above its limit ``N``, the listing starts over once with
@@ -136,14 +136,13 @@ async def fetch_all_pages(
 
         async def one(index: int) -> tuple[int, Any]:
             window = tiling[index]
-            async with gate:
-                try:
-                    return index, await fetch_page(window.page, window.size)
-                except BadRequestError as exc:
-                    limit = server_page_size_limit(exc) if index == 1 else None
-                    if limit is not None and limit < size:
-                        raise _PageSizeTooLarge(exc, limit) from exc
-                    raise
+            try:  # the gate bounds reads on the wire; a page is parsed after its slot is given back
+                return index, await fetch_page(window.page, window.size, gate)
+            except BadRequestError as exc:
+                limit = server_page_size_limit(exc) if index == 1 else None
+                if limit is not None and limit < size:
+                    raise _PageSizeTooLarge(exc, limit) from exc
+                raise
 
         def start(indices: range) -> None:
             for index in indices:
@@ -158,9 +157,20 @@ async def fetch_all_pages(
             return await _merge(tasks, start, report, command, tiling, checks)
         finally:
             checks.cancel()
-            for task in tasks.values():
+            # Only reads still under way are cancelled and awaited; a gather of the finished ones
+            # would hold every page's reply until the caller next yields, so dropping the result
+            # would free nothing, and the next listing would pay for freeing this one.
+            reads = list(tasks.values())
+            tasks.clear()
+            unfinished = [task for task in reads if not task.done()]
+            for task in unfinished:
                 task.cancel()
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
+            if unfinished:
+                await asyncio.wait(unfinished)
+            for task in reads:  # a read that failed after another's error: retrieved, not logged
+                if not task.cancelled():
+                    task.exception()
+            del reads, unfinished
             await checks.wait_cancelled()
 
     with gc_paused():

@@ -31,6 +31,7 @@ import random
 import re
 import ssl
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
@@ -180,15 +181,20 @@ class Transport:
         if session is not None and not session.closed:
             await session.close()
 
-    async def send(self, request: PreparedRequest, *, command: str, read_only: bool | None = None) -> Any:
-        """Send ``request``, retrying only read-only commands; the decoded JSON body."""
+    async def send(self, request: PreparedRequest, *, command: str, read_only: bool | None = None,
+                   slot: AbstractAsyncContextManager[Any] | None = None) -> Any:
+        """Send ``request``, retrying only read-only commands; the decoded JSON body.
+
+        ``slot`` (a listing's share of its in-flight bound) is held only while a request is on
+        the wire: it is given back before the body is decoded and during a retry's back-off, so
+        the next page goes out while this one is parsed."""
         if read_only is None:
             read_only = is_read_only(command)
         call = Call(command, read_only, request.params, self.shown, self._mask)
         attempts = self.options.retries + 1 if read_only else 1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._send_once(request, call)
+                return await self._send_once(request, call, slot or nullcontext())
             except CloudStackClientException as exc:
                 delay = self._retry_delay(exc, attempt) if attempt < attempts else None
                 if delay is None:
@@ -206,15 +212,16 @@ class Transport:
         ceiling = min(self.options.retry_backoff_max, self.options.retry_backoff * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)  # "equal jitter": spread, but never zero
 
-    async def _send_once(self, request: PreparedRequest, call: Call) -> Any:
+    async def _send_once(self, request: PreparedRequest, call: Call, slot: AbstractAsyncContextManager[Any]) -> Any:
         """One exchange, read. The error is raised *after* the ``except`` block, so it chains
         nothing of aiohttp's (whose messages and reprs carry the signed URL)."""
         error: CloudStackClientException | None = None
         try:
-            if self._handler is not None:
-                answer = await self._ask_handler(request)
-            else:
-                answer = await self._exchange(request, call.read_only)
+            async with slot:
+                if self._handler is not None:
+                    answer = await self._ask_handler(request)
+                else:
+                    answer = await self._exchange(request, call.read_only)
         except CloudStackClientException as exc:
             error = exc
         except BaseException as exc:  # noqa: BLE001 -- mapped below or re-raised as is

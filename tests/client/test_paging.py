@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloudstack_magic import BadRequestError, ListChangedError, ListChangedWarning, PageProgress
+from cloudstack_magic.client._boundaries import Slot
 from cloudstack_magic.client._paging import fetch_all_pages, server_page_size_limit
 from cloudstack_magic.client._windows import Tiling
 
@@ -41,22 +43,23 @@ class FakeList:
         windows = set(windows_for(len(self.rows) + 1000, self.calls[0][1]))
         return [call for call in self.calls if call in windows]
 
-    async def __call__(self, page: int, size: int) -> dict[str, Any]:
-        self.calls.append((page, size))
-        is_page = size * 2 > self.calls[0][1]  # a boundary check reads a far smaller window
-        self.in_flight += is_page
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            # later pages answer first, so order must come from page numbers, not arrival
-            await asyncio.sleep(self.delay / page if self.delay else 0)
-            if self.before_page:
-                self.before_page(self, page)
-            rows = self.rows[:size] if self.ignore_paging else self.rows[(page - 1) * size:page * size]
-            if not self.rows:
-                return {}
-            return {"count": len(self.rows), "virtualmachine": rows} if rows else {"count": len(self.rows)}
-        finally:
-            self.in_flight -= is_page
+    async def __call__(self, page: int, size: int, slot: Slot) -> dict[str, Any]:
+        async with slot:  # on the wire: what the listing's bound counts
+            self.calls.append((page, size))
+            is_page = size * 2 > self.calls[0][1]  # a boundary check reads a far smaller window
+            self.in_flight += is_page
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                # later pages answer first, so order must come from page numbers, not arrival
+                await asyncio.sleep(self.delay / page if self.delay else 0)
+                if self.before_page:
+                    self.before_page(self, page)
+                rows = self.rows[:size] if self.ignore_paging else self.rows[(page - 1) * size:page * size]
+            finally:
+                self.in_flight -= is_page
+        if not self.rows:
+            return {}
+        return {"count": len(self.rows), "virtualmachine": rows} if rows else {"count": len(self.rows)}
 
 
 async def read(fake: FakeList, size: int = 10, concurrency: int = 3, events: list[Any] | None = None) -> Any:
@@ -97,9 +100,10 @@ async def test_many_pages_keep_order_under_the_concurrency_bound() -> None:
 
 
 async def test_api_that_ignores_paging_stops_and_dedupes() -> None:
-    async def same_rows(page: int, size: int) -> dict[str, Any]:
-        calls.append(page)
-        await asyncio.sleep(0.01)
+    async def same_rows(page: int, size: int, slot: Slot) -> dict[str, Any]:
+        async with slot:
+            calls.append(page)
+            await asyncio.sleep(0.01)
         return {"count": 100, "nic": [{"id": f"n{i}"} for i in range(10)]}
 
     calls: list[int] = []
@@ -109,7 +113,7 @@ async def test_api_that_ignores_paging_stops_and_dedupes() -> None:
 
 
 async def test_api_that_ignores_paging_but_counts_its_rows_is_fine() -> None:
-    async def all_rows(page: int, size: int) -> dict[str, Any]:
+    async def all_rows(page: int, size: int, slot: Slot) -> dict[str, Any]:
         return {"count": 12, "provider": [{"name": f"p{i}"} for i in range(12)]}
 
     result = await fetch_all_pages(all_rows, command="listStorageProviders", page_size=10, concurrency=4)
@@ -151,7 +155,7 @@ async def test_rows_removed_while_reading_past_end_page_are_an_error() -> None:
 
 
 async def test_count_only_first_page_means_rows_vanished() -> None:
-    async def vanished(page: int, size: int) -> dict[str, Any]:
+    async def vanished(page: int, size: int, slot: Slot) -> dict[str, Any]:
         return {"count": 5}
 
     with pytest.raises(ListChangedError, match="got 0 distinct rows of 5"):
@@ -159,7 +163,7 @@ async def test_count_only_first_page_means_rows_vanished() -> None:
 
 
 async def test_server_that_caps_the_page_size_is_caught() -> None:
-    async def capped(page: int, size: int) -> dict[str, Any]:
+    async def capped(page: int, size: int, slot: Slot) -> dict[str, Any]:
         return {"count": 50, "volume": [{"id": f"v{i}"} for i in range(5)]}
 
     with pytest.raises(ListChangedError, match="fewer rows per page than asked"):
@@ -170,18 +174,19 @@ async def test_a_failing_page_cancels_the_others() -> None:
     started: list[int] = []
     cancelled: list[int] = []
 
-    async def flaky(page: int, size: int) -> dict[str, Any]:
-        started.append(page)
-        if page == 1:
-            return {"count": 100, "host": [{"id": f"h{i}"} for i in range(10)]}
-        if page == 2:
-            raise RuntimeError("boom")
-        try:
-            await asyncio.sleep(5)
-        except asyncio.CancelledError:
-            cancelled.append(page)
-            raise
-        return {}
+    async def flaky(page: int, size: int, slot: Slot) -> dict[str, Any]:
+        async with slot:
+            started.append(page)
+            if page == 1:
+                return {"count": 100, "host": [{"id": f"h{i}"} for i in range(10)]}
+            if page == 2:
+                raise RuntimeError("boom")
+            try:
+                await asyncio.sleep(5)
+            except asyncio.CancelledError:
+                cancelled.append(page)
+                raise
+            return {}
 
     with pytest.raises(RuntimeError, match="boom"):
         await fetch_all_pages(flaky, command="listHosts", page_size=10, concurrency=4)
@@ -208,10 +213,10 @@ class Recording(FakeList):
         self.before_first: list[int] = []
         self.first_answered = False
 
-    async def __call__(self, page: int, size: int) -> dict[str, Any]:
+    async def __call__(self, page: int, size: int, slot: Slot) -> dict[str, Any]:
         if not self.first_answered:
             self.before_first.append(len(self.calls) + 1)  # which read, in order
-        reply = await super().__call__(page, size)
+        reply = await super().__call__(page, size, slot)
         if page == 1:
             self.first_answered = True
         return reply
@@ -258,11 +263,11 @@ class CappedList(FakeList):
         self.limit = limit
         self.text = text
 
-    async def __call__(self, page: int, size: int) -> dict[str, Any]:
+    async def __call__(self, page: int, size: int, slot: Slot) -> dict[str, Any]:
         if size > self.limit:
             self.calls.append((page, size))
             raise refusal(self.limit, self.text)
-        return await super().__call__(page, size)
+        return await super().__call__(page, size, slot)
 
 
 async def test_page_size_refusal_restarts_once_with_the_servers_limit() -> None:
@@ -313,9 +318,9 @@ async def test_an_unreadable_refusal_raises_the_servers_error_without_retrying()
 
 async def test_a_second_refusal_raises_the_servers_error() -> None:
     class Moving(CappedList):  # the limit drops between the two tries: retry once only
-        async def __call__(self, page: int, size: int) -> dict[str, Any]:
+        async def __call__(self, page: int, size: int, slot: Slot) -> dict[str, Any]:
             self.limit = size - 1
-            return await super().__call__(page, size)
+            return await super().__call__(page, size, slot)
 
     fake = Moving(23, limit=4)
     learned: list[int] = []
@@ -417,7 +422,7 @@ async def test_gc_is_off_for_the_whole_listing_and_back_on_after() -> None:
 async def test_gc_is_restored_after_an_error_and_after_a_cancel() -> None:
     import gc
 
-    async def failing(page: int, size: int) -> dict[str, Any]:
+    async def failing(page: int, size: int, slot: Slot) -> dict[str, Any]:
         if page == 1:
             return {"count": 50, "host": [{"id": f"h{i}"} for i in range(10)]}
         raise RuntimeError("boom")
@@ -496,3 +501,22 @@ async def test_rows_the_server_lists_twice_with_one_id_are_kept() -> None:
     small = FakeList(0)
     small.rows = fake.rows[:6]
     assert await read(small, size=10) == {"count": 6, "virtualmachine": small.rows}
+
+
+class _Row(dict[str, Any]):
+    """A row that can be watched with a weak reference."""
+
+
+class FreshRows(FakeList):
+    """Answers every read with new row objects, as a server's JSON does."""
+
+    async def __call__(self, page: int, size: int, slot: Slot) -> dict[str, Any]:
+        reply = await super().__call__(page, size, slot)
+        return {**reply, "virtualmachine": [_Row(row) for row in reply.get("virtualmachine", [])]}
+
+
+async def test_dropping_a_listing_frees_its_rows_at_once() -> None:
+    result = await read(FreshRows(95, delay=0.01), size=10, concurrency=3)
+    rows = [weakref.ref(row) for row in result["virtualmachine"]]
+    del result  # no finished read may keep its page alive until the caller next yields
+    assert sum(row() is not None for row in rows) == 0
