@@ -227,9 +227,11 @@ def _parse_json(raw: bytes) -> Any:
     which is what lets the pages of a long listing arrive back to back. It reads every value
     exactly as ``json`` does (integers of any size stay exact: orjson turns those beyond 64
     bits into floats) and refuses the rest, which goes to ``json``: NaN, ``1e400``, lone
-    surrogates, a byte-order mark, UTF-16. So no answer reads differently. A 500-row page is ~100,000 new containers; each allocation burst triggers
-    collections that walk every row read so far, and parsed JSON holds no reference cycles, so
-    pausing the collector for the parse defers nothing it could free.
+    surrogates, a byte-order mark, UTF-16. So no answer reads differently.
+
+    A 500-row page is ~100,000 new containers; each allocation burst triggers collections that
+    walk every row read so far, and parsed JSON holds no reference cycles, so pausing the
+    collector for the parse defers nothing it could free.
     """
     enabled = gc.isenabled()
     gc.disable()

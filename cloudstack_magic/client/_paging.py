@@ -115,9 +115,9 @@ async def fetch_all_pages(
 
     ``fetch_page(page, pagesize, slot)`` returns one unwrapped reply, holding ``slot`` (one of
     ``concurrency``) only while its request is on the wire, so pages are parsed while the next
-    ones travel. ``expected_total`` (the total
-    this listing had last time) lets the pages it implies go out together with page 1, up to
-    ``concurrency``; a wrong guess costs a few cancelled reads, never a wrong result. When the
+    ones travel. ``expected_total`` (the total this listing had last time) lets the pages it
+    implies go out together with page 1, up to ``concurrency``; a wrong guess costs a few
+    cancelled reads, never a wrong result. When the
     server refuses ``page_size`` as above its limit ``N``, the listing starts over once with
     ``N`` and ``on_page_size_limit(N)`` is told, so the caller can start there next time.
     """
