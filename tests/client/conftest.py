@@ -21,13 +21,15 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import aioresponses.core
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
 from aioresponses import aioresponses as Aioresponses
 
 from cloudstack_magic.client._answers import Reply
@@ -165,3 +167,22 @@ async def fake_cs(fake: FakeServer) -> AsyncIterator[CloudStack]:
     async with CloudStack(ENDPOINT, KEY, SECRET, handler=fake, retry_backoff=0, poll_initial=0.01,
                           async_poll_latency=0.02) as client:
         yield client
+
+
+@asynccontextmanager
+async def serving(handle: Callable[[web.Request], Awaitable[web.StreamResponse]], *,
+                  ssl_context: ssl.SSLContext | None = None,
+                  handler_cancellation: bool = False) -> AsyncIterator[str]:
+    """A real aiohttp server on a free 127.0.0.1 port answering ``/client/api`` with ``handle``;
+    yields its endpoint, and is cleaned up on the way out."""
+    app = web.Application()
+    app.router.add_route("*", "/client/api", handle)
+    runner = web.AppRunner(app, handler_cancellation=handler_cancellation, shutdown_timeout=0.5)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        yield f"{'https' if ssl_context else 'http'}://{host}:{port}/client/api"
+    finally:
+        await runner.cleanup()

@@ -21,7 +21,7 @@ from cloudstack_magic import (
     TransportError,
 )
 
-from .conftest import DEPLOY, JOB, OFFERING, TEMPLATE, USER, VM, ZONE, KEY, SECRET, server_accepts
+from .conftest import DEPLOY, JOB, OFFERING, TEMPLATE, USER, VM, ZONE, KEY, SECRET, server_accepts, serving
 
 TLS = Path(__file__).parent / "tls"
 Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
@@ -62,24 +62,11 @@ class Loopback:
         return sum(1 for p in self.seen if p.get("command") == command)
 
 
-async def _serve(server: Loopback, ssl_context: ssl.SSLContext | None = None) -> web.AppRunner:
-    app = web.Application()
-    app.router.add_route("*", "/client/api", server.handle)
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.endpoint = f"{'https' if ssl_context else 'http'}://{host}:{port}/client/api"
-    return runner
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[Loopback]:
     loopback = Loopback()
-    runner = await _serve(loopback)
-    yield loopback
-    await runner.cleanup()
+    async with serving(loopback.handle, handler_cancellation=True) as loopback.endpoint:
+        yield loopback
 
 
 def ok(body: dict[str, Any], status: int = 200) -> Handler:
@@ -235,9 +222,9 @@ def _server_tls(require_client_cert: bool = False) -> ssl.SSLContext:
 async def tls_server(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Loopback, bool]]:
     loopback = Loopback()
     loopback.handlers["listZones"] = ok({"listzonesresponse": {"count": 1, "zone": [{"id": "z"}]}})
-    runner = await _serve(loopback, _server_tls(request.param))
-    yield loopback, request.param
-    await runner.cleanup()
+    async with serving(loopback.handle, ssl_context=_server_tls(request.param),
+                       handler_cancellation=True) as loopback.endpoint:
+        yield loopback, request.param
 
 
 async def test_tls_verification(tls_server: tuple[Loopback, bool]) -> None:

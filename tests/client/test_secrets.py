@@ -15,7 +15,7 @@ from cloudstack_magic import CloudStack, CloudStackClientException
 from cloudstack_magic._errors import redact
 from cloudstack_magic.client._answers import Reply
 
-from .conftest import DEPLOY, ENDPOINT, FakeServer, json_reply
+from .conftest import DEPLOY, ENDPOINT, FakeServer, json_reply, serving
 
 KEY = "AUDIT-KEY-7f3c9e1b2a"
 SECRET = "AUDIT-SECRET-d41d8cd98f00"
@@ -99,16 +99,8 @@ class Server:
 @pytest.fixture
 async def audited() -> AsyncIterator[Server]:
     server = Server()
-    app = web.Application()
-    app.router.add_route("*", "/client/api", server.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.endpoint = f"http://{host}:{port}/client/api"
-    yield server
-    await runner.cleanup()
+    async with serving(server.handle) as server.endpoint:
+        yield server
 
 
 def everything_shown(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ from cloudstack_magic import (
 )
 from cloudstack_magic.client._answers import Reply, how_to_check
 
-from .conftest import DEPLOY, KEY, SECRET, VM, FakeServer, json_reply
+from .conftest import DEPLOY, KEY, SECRET, VM, FakeServer, json_reply, serving
 
 HTML_504 = Reply(504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", {"Content-Type": "text/html"})
 NON_CLOUDSTACK = {
@@ -96,16 +96,8 @@ class Edge:
 @pytest.fixture
 async def edge() -> AsyncIterator[Edge]:
     edge = Edge()
-    app = web.Application()
-    app.router.add_route("*", "/client/api", edge.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    edge.endpoint = f"http://{host}:{port}/client/api"
-    yield edge
-    await runner.cleanup()
+    async with serving(edge.handle) as edge.endpoint:
+        yield edge
 
 
 def client(edge: Edge) -> CloudStack:
