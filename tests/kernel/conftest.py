@@ -62,13 +62,15 @@ class Cell:
 
 
 @contextmanager
-def running_kernel(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Iterator[tuple[Any, Any]]:
-    """A kernel from this interpreter's environment; yields ``(KernelManager, BlockingKernelClient)``."""
+def running_kernel(env: Mapping[str, str] | None = None, cwd: Path | None = None, *,
+                   base: Mapping[str, str] | None = None) -> Iterator[tuple[Any, Any]]:
+    """A kernel from this interpreter's environment (``base``, else ``os.environ``, updated with
+    ``env``); yields ``(KernelManager, BlockingKernelClient)``."""
     from jupyter_client.manager import KernelManager
 
     # the python3 spec's argv starts with "python", which jupyter_client replaces by sys.executable
     km = KernelManager(kernel_name="python3")
-    km.start_kernel(env={**os.environ, **(env or {})}, cwd=str(cwd) if cwd else None)
+    km.start_kernel(env={**(os.environ if base is None else base), **(env or {})}, cwd=str(cwd) if cwd else None)
     kc = km.client()
     kc.start_channels()
     try:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.kernel.conftest import running_kernel
+
 Message = dict[str, Any]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -58,20 +60,10 @@ class Shown:
 @contextmanager
 def clean_kernel(workdir: Path, home: Path) -> Iterator[Any]:
     """A ``python3`` kernel from this interpreter, with no CLOUDSTACK_* settings of this machine."""
-    from jupyter_client.manager import KernelManager
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDSTACK_")}
-    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_CONFIG_HOME=str(home / ".config"))
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(workdir))
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    machine = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDSTACK_")}
+    home_dirs = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "XDG_CONFIG_HOME": str(home / ".config")}
+    with running_kernel(home_dirs, cwd=workdir, base=machine) as kernel:
+        yield kernel
 
 
 #: Address space the kernel may use: a runaway read (``@/dev/zero``) fails fast instead of
