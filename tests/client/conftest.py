@@ -33,6 +33,7 @@ from aiohttp import ClientResponse, web
 from aioresponses import aioresponses as Aioresponses
 
 from cloudstack_magic.client._answers import Reply
+from tests._ports import closed_port
 from cloudstack_magic.client._client import _LIVE_SPECS, CloudStack
 from cloudstack_magic.client._transport import PreparedRequest
 
@@ -103,13 +104,10 @@ def requests_of(mocked: Aioresponses, method: str = "GET") -> list[tuple[Any, di
 
 
 @pytest.fixture
-def unused_port() -> int:
-    """A loopback port nothing listens on (connections are refused at once)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def unused_port() -> Iterator[int]:
+    """A loopback port nothing listens on (connections are refused at once), held for the test."""
+    with closed_port() as port:
+        yield port
 
 
 def server_accepts(params: dict[str, str], secret: str = SECRET) -> bool:

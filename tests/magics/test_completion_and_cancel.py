@@ -10,6 +10,8 @@ import pytest
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
 
+from tests._ports import closed_port
+
 from .conftest import write_ini
 
 
@@ -30,16 +32,13 @@ def test_id_completion_lists_resources_from_the_region(ip: Any, simulator: Any) 
 
 
 def test_completion_gives_up_quickly_on_an_unreachable_region(bare_ip: Any, isolated_config: Path) -> None:
-    import socket
     import time
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    write_ini(isolated_config, {"cloudstack": {"endpoint": f"http://127.0.0.1:{port}/client/api",
-                                               "key": "k", "secret": "s", "retry": "0"}})
-    started = time.monotonic()
-    found = complete(bare_ip, "%cloudstack stopVirtualMachine id=")
+    with closed_port() as port:
+        write_ini(isolated_config, {"cloudstack": {"endpoint": f"http://127.0.0.1:{port}/client/api",
+                                                   "key": "k", "secret": "s", "retry": "0"}})
+        started = time.monotonic()
+        found = complete(bare_ip, "%cloudstack stopVirtualMachine id=")
     # a hang, not slowness: the lookup itself gives up after COMPLETION_TIMEOUT (2 s); a loaded
     # 2-core machine may add seconds of Jedi and imports around it
     assert time.monotonic() - started < 30

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
+from tests._ports import closed_port
+
 from .conftest import write_ini
 
 
@@ -83,14 +85,10 @@ def test_no_credentials(bare_ip: Any) -> None:
 
 
 def test_unreachable_endpoint(bare_ip: Any, isolated_config: Path) -> None:
-    import socket
-
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    write_ini(isolated_config, {"cloudstack": {"endpoint": f"http://127.0.0.1:{port}/client/api",
-                                               "key": "k", "secret": "s", "retry": "0"}})
-    message = usage_error(bare_ip, "%cloudstack listZones")
+    with closed_port() as port:
+        write_ini(isolated_config, {"cloudstack": {"endpoint": f"http://127.0.0.1:{port}/client/api",
+                                                   "key": "k", "secret": "s", "retry": "0"}})
+        message = usage_error(bare_ip, "%cloudstack listZones")
     assert f"127.0.0.1:{port}" in message
     assert "secret" not in message.lower().replace("secret key", "")
 

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
 
+from tests._ports import closed_port
+
 from .conftest import write_ini
 
 
-def _dead_endpoint() -> str:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}/client/api"
-
-
 @pytest.fixture
-def two_up_one_down(ip: Any, isolated_config: Path, fresh_simulator: Any, simulator: Any) -> tuple[Any, Any]:
-    small = fresh_simulator(vms=4)
-    write_ini(isolated_config, {
-        "a": {"endpoint": simulator.endpoint, "key": simulator.api_key, "secret": simulator.secret_key},
-        "down": {"endpoint": _dead_endpoint(), "key": "k", "secret": "s", "retry": "0"},
-        "c": {"endpoint": small.endpoint, "key": small.api_key, "secret": small.secret_key},
-    })
-    return simulator, small
+def two_up_one_down(ip: Any, isolated_config: Path, fresh_simulator: Any,
+                    simulator: Any) -> Iterator[tuple[Any, Any]]:
+    with closed_port() as down:  # held, so the fresh simulator cannot be given it
+        small = fresh_simulator(vms=4)
+        write_ini(isolated_config, {
+            "a": {"endpoint": simulator.endpoint, "key": simulator.api_key, "secret": simulator.secret_key},
+            "down": {"endpoint": f"http://127.0.0.1:{down}/client/api", "key": "k", "secret": "s", "retry": "0"},
+            "c": {"endpoint": small.endpoint, "key": small.api_key, "secret": small.secret_key},
+        })
+        yield simulator, small
 
 
 def test_every_region_finishes_and_the_frame_says_which_failed(
@@ -54,11 +52,12 @@ def test_strict_makes_a_failed_region_an_error_and_stores_nothing(ip: Any, two_u
 
 
 def test_when_every_region_fails_it_is_an_error(ip: Any, isolated_config: Path) -> None:
-    write_ini(isolated_config, {
-        "x": {"endpoint": _dead_endpoint(), "key": "k", "secret": "s", "retry": "0"},
-        "y": {"endpoint": _dead_endpoint(), "key": "k", "secret": "s", "retry": "0"},
-    })
-    with pytest.raises(UsageError) as caught:
-        ip.run_cell("%cloudstack -r x,y listZones")
+    with closed_port() as x, closed_port() as y:
+        write_ini(isolated_config, {
+            "x": {"endpoint": f"http://127.0.0.1:{x}/client/api", "key": "k", "secret": "s", "retry": "0"},
+            "y": {"endpoint": f"http://127.0.0.1:{y}/client/api", "key": "k", "secret": "s", "retry": "0"},
+        })
+        with pytest.raises(UsageError) as caught:
+            ip.run_cell("%cloudstack -r x,y listZones")
     message = str(caught.value)
     assert message.startswith("2 of 2 regions failed: region x: ") and "region y: " in message

@@ -11,7 +11,6 @@ text progress, a background handle. Every message the kernel sent is kept.
 
 from __future__ import annotations
 
-import socket
 import textwrap
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from cloudstack_magic.simulator import SimulatorThread
+from tests._ports import closed_port as held_closed_port
 
 from ._answers import ANSWER_MODES, UUID, AnswerServer
 from ._corpus import BROKEN_INI, CASES, FILES, Case
@@ -76,10 +76,11 @@ def audit_cloud() -> Iterator[SimulatorThread]:
         yield sim
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:  # a port nobody listens on (bound, then released)
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture(scope="session")
+def closed_port() -> Iterator[int]:
+    """The corpus's unreachable region: a loopback port nobody listens on, held for the run."""
+    with held_closed_port() as port:
+        yield port
 
 
 def write_workdir(workdir: Path, sim: SimulatorThread, answers: AnswerServer, port: int) -> None:
@@ -218,12 +219,12 @@ EXTRAS = [
 
 
 @pytest.fixture(scope="session")
-def corpus_run(audit_cloud: SimulatorThread, answers: AnswerServer,
+def corpus_run(audit_cloud: SimulatorThread, answers: AnswerServer, closed_port: int,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[CorpusRun]:
     workdir = tmp_path_factory.mktemp("corpus")
     home = workdir / "home"
     home.mkdir()
-    port = closed_port()
+    port = closed_port
     write_workdir(workdir, audit_cloud, answers, port)
     result = CorpusRun(closed_port=port)
     with clean_kernel(workdir, home) as (manager, client):
